@@ -1,0 +1,285 @@
+"""The `advisor` command: the composition root that wires settings, packs, the store and an adapter.
+
+Chat SDKs are imported only by the subcommand that needs them, so `advisor chat` starts fast.
+Exit codes: 0 ok, 1 lint or scenario failures, 2 bad usage or input, 3 database unusable,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from adapters.settings import Settings
+from bot.errors import AdvisorError, LintFailed, PackError, SettingsError, StoreUnavailable
+from bot.findings import Finding
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.store.base import ConversationStore
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STORE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30d', '12h', '90m', '2w' -> timedelta."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration; use e.g. 30d, 12h, 90m or 2w")
+    amount, unit = int(match[1]), match[2]
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advisor",
+        description="Helps you (or your team) choose a Python web framework, and explains why.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="talk to the advisor in this terminal (resumes where you left)")
+    chat.add_argument("--user", help="whose conversation (default: your OS user name)")
+    chat.add_argument("--pack", type=Path, help="a pack folder (default: the shipped python-web pack)")
+
+    rec = sub.add_parser("recommend", help="answer a whole path at once, for scripts")
+    rec.add_argument("--answer", "-a", action="append", default=[], metavar="QUESTION=OPTION")
+    rec.add_argument("--format", choices=("text", "json"), default="text")
+    rec.add_argument("--pack", type=Path)
+
+    lint = sub.add_parser("lint", help="check a knowledge pack")
+    lint.add_argument("pack", nargs="?", type=Path)
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument("--scenarios", action="store_true", help="also run the pack's scenario tests")
+
+    scen = sub.add_parser("scenarios", help="run a pack's scenario tests")
+    scen.add_argument("pack", nargs="?", type=Path)
+    scen.add_argument("--format", choices=("text", "json"), default="text")
+
+    graph = sub.add_parser("graph", help="draw a pack's question flow")
+    graph.add_argument("pack", nargs="?", type=Path)
+    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+
+    forget = sub.add_parser("forget", help="delete everything stored about a user")
+    forget.add_argument("--user", required=True)
+    forget.add_argument("--platform", default="terminal", help="terminal, slack or discord")
+    forget.add_argument("--workspace", help="only this workspace or guild (default: all)")
+
+    purge = sub.add_parser("purge", help="delete conversations idle for longer than a duration")
+    purge.add_argument("--older-than", required=True, type=parse_duration, metavar="DURATION")
+
+    for name in ("slack", "discord"):
+        platform = sub.add_parser(name, help=f"run or set up the {name.title()} bot", add_help=False)
+        platform.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _pack_dir(settings: Settings, given: Path | None) -> Path:
+    return given if given is not None else settings.pack_dir
+
+
+def _findings_json(findings: Sequence[Finding]) -> str:
+    return json.dumps(
+        [
+            {
+                "file": f.at.file,
+                "line": f.at.line,
+                "column": f.at.column,
+                "code": f.code,
+                "severity": f.severity.value,
+                "message": f.message,
+            }
+            for f in findings
+        ],
+        indent=2,
+    )
+
+
+def _lint(folder: Path, *, fmt: str, scenarios: bool, out: TextIO) -> int:
+    from bot.lint import lint_pack
+    from bot.loader import read_pack
+    from bot.scenarios import run_scenarios
+
+    pack, findings = read_pack(folder)
+    if pack is not None and not any(f.is_error for f in findings):
+        findings.extend(lint_pack(pack))
+        if scenarios and not any(f.is_error for f in findings):
+            for outcome in run_scenarios(pack):
+                findings.extend(outcome.findings)
+    if fmt == "json":
+        out.write(_findings_json(findings) + "\n")
+    else:
+        for finding in findings:
+            out.write(f"{finding}\n")
+        errors = sum(f.is_error for f in findings)
+        warnings = len(findings) - errors
+        if pack is not None:
+            out.write(
+                f"{folder}: {len(pack.questions)} questions, {len(pack.subjects)} subjects,"
+                f" {len(pack.scenarios)} scenarios; {errors} error(s), {warnings} warning(s)\n"
+            )
+    return EXIT_FAILED if any(f.is_error for f in findings) else EXIT_OK
+
+
+def _scenarios(folder: Path, *, fmt: str, out: TextIO) -> int:
+    from bot.loader import load_pack
+    from bot.scenarios import run_scenarios
+
+    pack = load_pack(folder)
+    outcomes = list(run_scenarios(pack))
+    if fmt == "json":
+        out.write(
+            json.dumps(
+                [
+                    {
+                        "name": o.scenario.name,
+                        "passed": o.passed,
+                        "top": o.ranking[0] if o.ranking else None,
+                        "ranking": list(o.ranking),
+                        "path": [f"{q}={a}" for q, a in o.path],
+                        "problems": [f.message for f in o.findings],
+                    }
+                    for o in outcomes
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
+    else:
+        for o in outcomes:
+            mark = "ok  " if o.passed else "FAIL"
+            out.write(f"{mark} {o.scenario.name}: {o.ranking[0] if o.ranking else '?'}"
+                      f" ({len(o.path)} questions)\n")
+            for finding in o.findings:
+                out.write(f"     {finding}\n")
+        passed = sum(o.passed for o in outcomes)
+        out.write(f"{passed} passed, {len(outcomes) - passed} failed\n")
+    return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FAILED
+
+
+def _graph(folder: Path, *, fmt: str, out: TextIO) -> int:
+    from bot.graph import to_dot, to_mermaid
+    from bot.loader import load_pack
+
+    pack = load_pack(folder)
+    out.write(to_mermaid(pack) if fmt == "mermaid" else to_dot(pack))
+    return EXIT_OK
+
+
+def _recommend(folder: Path, answers: Sequence[str], *, fmt: str, out: TextIO) -> int:
+    from adapters.recommend import recommend_path
+
+    return recommend_path(folder, answers, fmt=fmt, out=out)
+
+
+async def _open_engine(settings: Settings, pack_dir: Path) -> tuple[Engine, ConversationStore]:
+    from bot.engine import Engine
+    from bot.registry import PackRegistry
+    from bot.store import open_store
+
+    registry = PackRegistry()
+    pack = registry.load(pack_dir)
+    store = await open_store(settings.db_url)
+    engine = Engine(store=store, registry=registry, advisor=pack.id, idle_timeout=settings.idle_timeout)
+    return engine, store
+
+
+def _chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from adapters.console import run_console
+    from bot.conversation import Actor
+
+    with asyncio.Runner() as runner:
+        engine, store = runner.run(_open_engine(settings, _pack_dir(settings, args.pack)))
+        try:
+            actor = Actor("terminal", "local", args.user or getpass.getuser())
+            return run_console(engine=engine, actor=actor, runner=runner, stdin=stdin, stdout=stdout)
+        except KeyboardInterrupt:
+            stdout.write("\nInterrupted. Your answers are saved: run `advisor chat` to carry on.\n")
+            return EXIT_INTERRUPTED
+        finally:
+            runner.run(store.close())
+
+
+def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.engine import utc_now
+    from bot.store import open_store
+
+    async def go() -> int:
+        store = await open_store(settings.db_url)
+        try:
+            if action == "forget":
+                count = await store.forget_user(platform=args.platform, workspace=args.workspace, user=args.user)
+                out.write(f"Deleted {count} conversation(s) of {args.platform} user {args.user}.\n")
+            else:
+                count = await store.purge(older_than=utc_now() - args.older_than)
+                out.write(f"Purged {count} conversation(s) idle for longer than {args.older_than}.\n")
+            return EXIT_OK
+        finally:
+            await store.close()
+
+    return asyncio.run(go())
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    environ: dict[str, str] | None = None,
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    args = _build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(environ)
+        if args.command == "chat":
+            return _chat(settings, args, stdin, stdout)
+        if args.command == "recommend":
+            return _recommend(_pack_dir(settings, args.pack), args.answer, fmt=args.format, out=stdout)
+        if args.command == "lint":
+            return _lint(_pack_dir(settings, args.pack), fmt=args.format, scenarios=args.scenarios, out=stdout)
+        if args.command == "scenarios":
+            return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
+        if args.command == "graph":
+            return _graph(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
+        if args.command in ("forget", "purge"):
+            return _with_store(settings, args.command, args, stdout)
+        if args.command == "slack":
+            from adapters.slack.command import main as slack_main
+
+            return slack_main(args.rest, settings=settings, stdout=stdout)
+        if args.command == "discord":
+            from adapters.discord.command import main as discord_main
+
+            return discord_main(args.rest, settings=settings, stdout=stdout)
+    except StoreUnavailable as error:
+        stderr.write(f"advisor: {error}\n")
+        return EXIT_STORE
+    except (PackError, LintFailed) as error:
+        stderr.write(f"advisor: {error}\n")
+        return EXIT_FAILED
+    except SettingsError as error:
+        stderr.write(f"advisor: {error}\n")
+        return EXIT_USAGE
+    except AdvisorError as error:
+        stderr.write(f"advisor: {error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        stderr.write("\nadvisor: interrupted; nothing was lost.\n")
+        return EXIT_INTERRUPTED
+    raise AssertionError(f"unhandled command {args.command}")  # argparse makes this unreachable
+
+
+def main_entry() -> None:
+    """Console-script entry point: exit with main()'s code."""
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The advisor in a terminal: a line in, one engine call, the reply printed as text.
+
+Works the same with a TTY or piped stdin, so it can be scripted; the conversation is in the
+store, so quitting (or being killed) and running it again carries on at the same question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from adapters.text import render
+from bot.conversation import Actor
+from bot.engine import Engine
+from bot.errors import AdvisorError, NoConversation
+from bot.replies import Reply
+
+HELP = """Commands:
+  <number or label>  answer the question
+  back               undo your last answer
+  restart            start again from the first question
+  why                why this question is asked, with sources
+  status             your answers so far and who leads
+  result             the ranking as it stands
+  resume             carry on after a long pause
+  forget             delete everything stored about you
+  help               this list
+  quit               leave (your answers are kept; run advisor chat to carry on)"""
+
+QUIT = frozenset({"quit", "exit", "q", ":q"})
+
+
+def command_for(engine: Engine, actor: Actor, line: str) -> Callable[[], Awaitable[Reply]] | None:
+    """Map one typed line to the engine call it means; None for help."""
+    word = line.strip().lower()
+    verbs: dict[str, Callable[[], Awaitable[Reply]]] = {
+        "back": lambda: engine.back(actor),
+        "undo": lambda: engine.back(actor),
+        "restart": lambda: engine.restart(actor),
+        "why": lambda: engine.why(actor),
+        "status": lambda: engine.status(actor),
+        "result": lambda: engine.result(actor),
+        "resume": lambda: engine.resume(actor),
+        "start": lambda: engine.start(actor),
+        "forget": lambda: engine.forget(actor),
+    }
+    if word in ("help", "?"):
+        return None
+    if word in verbs:
+        return verbs[word]
+    return lambda: engine.answer_text(actor, line)
+
+
+def run_console(
+    *,
+    engine: Engine,
+    actor: Actor,
+    runner: asyncio.Runner,
+    stdin: TextIO,
+    stdout: TextIO,
+) -> int:
+    """The chat loop; returns the process exit code (0 on quit or end of input)."""
+
+    def say(text: str) -> None:
+        stdout.write(text + "\n\n")
+        stdout.flush()
+
+    say(render(runner.run(engine.start(actor))))
+    prompt = stdin.isatty()
+    while True:
+        if prompt:
+            stdout.write("> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        if line.strip().lower() in QUIT:
+            say("Bye. Your answers are kept: run `advisor chat` to carry on.")
+            return 0
+        call = command_for(engine, actor, line.strip())
+        if call is None:
+            say(HELP)
+            continue
+        try:
+            reply = runner.run(call())
+        except NoConversation:
+            reply = runner.run(engine.start(actor))
+        except AdvisorError as error:
+            say(str(error))
+            continue
+        say(render(reply))

@@ -1,0 +1,63 @@
+"""The value a button carries: `adv:<conversation>:<step>:<action>[:<option>]`, checked against limits.
+
+Everything needed to route a click is in it, so a button works after a restart and without
+reading the message it sits on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.errors import AdvisorError
+from bot.limits import MAX_CUSTOM_ID
+
+PREFIX = "adv"
+
+
+class Action(str, Enum):
+    ANSWER = "a"
+    BACK = "b"
+    RESTART = "r"
+    WHY = "w"
+    RESUME = "u"
+    SHARE = "s"
+
+
+PATTERN = re.compile(r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwus])(?::(?P<option>[a-z0-9_-]{1,32}))?$")
+
+
+class MalformedAction(AdvisorError):
+    """A button value that this advisor did not make (or a truncated one)."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        super().__init__("That button is not one this advisor understands. Start again with /choose-framework.")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionId:
+    conversation_id: str
+    step: int
+    action: Action
+    option: str = ""
+
+    def encode(self) -> str:
+        value = f"{PREFIX}:{self.conversation_id}:{self.step}:{self.action.value}"
+        if self.option:
+            value += f":{self.option}"
+        if len(value) > MAX_CUSTOM_ID or not PATTERN.match(value):
+            raise ValueError(f"action id {value!r} breaks the {MAX_CUSTOM_ID}-character custom_id rules")
+        return value
+
+    @classmethod
+    def decode(cls, value: str) -> ActionId:
+        match = PATTERN.match(value or "")
+        if match is None:
+            raise MalformedAction(value)
+        action = Action(match["action"])
+        option = match["option"] or ""
+        if (action is Action.ANSWER) != bool(option):
+            raise MalformedAction(value)
+        return cls(match["cid"], int(match["step"]), action, option)

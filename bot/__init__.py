@@ -1,0 +1,1 @@
+"""framework-advisor core: platform-neutral knowledge, walking, ranking and storage."""

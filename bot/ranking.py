@@ -1,0 +1,146 @@
+"""Summed evidence -> a ranked, explained recommendation. Deterministic for a pack and answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.pack import Companion, Pack, Source
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One answer's effect on one subject, quotable in a result."""
+
+    question_id: str
+    option_id: str
+    answer: str
+    """The option label the user chose."""
+    weight: int
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    subject_id: str
+    name: str
+    points: int
+    reasons_for: tuple[Reason, ...]
+    reasons_against: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    ranking: tuple[Score, ...]
+    fit: int
+    """Percent of the points the top pick could have earned on the questions answered."""
+    close_call: bool
+    """The runner-up is within the pack's close margin: either is a sound choice."""
+    tie_broken: bool
+    """The top two scored the same and the pack's order decided."""
+    tie_rule: str
+    reconsider: tuple[Reason, ...]
+    """Answers that favoured the runner-up over the top pick."""
+    companions: tuple[Companion, ...]
+    sources: tuple[Source, ...]
+    notes: tuple[str, ...]
+    """What would help decide the questions answered "not sure"."""
+
+    @property
+    def top(self) -> Score:
+        return self.ranking[0]
+
+    @property
+    def runner_up(self) -> Score | None:
+        return self.ranking[1] if len(self.ranking) > 1 else None
+
+
+def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Score, ...]:
+    """Sum each answer's evidence per subject; rank by points, ties in the pack's subject order."""
+    reasons: dict[str, list[Reason]] = {s.id: [] for s in pack.subjects}
+    for question_id, option_id in answers:
+        question = pack.question(question_id)
+        option = question.option(option_id) if question else None
+        if option is None:
+            continue
+        for evidence in option.evidence:
+            if evidence.subject in reasons:
+                reasons[evidence.subject].append(
+                    Reason(
+                        question_id,
+                        option_id,
+                        option.label,
+                        evidence.weight,
+                        evidence.reason,
+                        evidence.sources,
+                    )
+                )
+    scores = [
+        Score(
+            subject_id=s.id,
+            name=s.name,
+            points=sum(r.weight for r in reasons[s.id]),
+            reasons_for=tuple(sorted((r for r in reasons[s.id] if r.weight > 0), key=lambda r: -r.weight)),
+            reasons_against=tuple(sorted((r for r in reasons[s.id] if r.weight < 0), key=lambda r: r.weight)),
+        )
+        for s in pack.subjects
+    ]
+    order = {s.id: i for i, s in enumerate(pack.subjects)}
+    return tuple(sorted(scores, key=lambda sc: (-sc.points, order[sc.subject_id])))
+
+
+def _fit(pack: Pack, answers: tuple[tuple[str, str], ...], top: Score) -> int:
+    best = 0
+    for question_id, _ in answers:
+        question = pack.question(question_id)
+        if question is None:
+            continue
+        weights = [
+            e.weight for o in question.options for e in o.evidence if e.subject == top.subject_id
+        ]
+        best += max([0, *weights])
+    if best <= 0:
+        return 0
+    return max(0, min(100, round(100 * top.points / best)))
+
+
+def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendation:
+    ranking = score_subjects(pack, answers)
+    top = ranking[0]
+    runner = ranking[1] if len(ranking) > 1 else None
+    reconsider: tuple[Reason, ...] = ()
+    if runner is not None:
+        top_weight = {(r.question_id, r.option_id): r.weight for r in (*top.reasons_for, *top.reasons_against)}
+        reconsider = tuple(
+            r for r in runner.reasons_for if r.weight > top_weight.get((r.question_id, r.option_id), 0)
+        )
+    given = set(answers)
+    subject = pack.subject(top.subject_id)
+    companions = tuple(
+        c for c in (subject.companions if subject else ()) if not c.when or given & set(c.when)
+    )
+    cited: dict[str, None] = {}
+    for reason in (*top.reasons_for, *top.reasons_against, *reconsider):
+        cited.update(dict.fromkeys(reason.sources))
+    for companion in companions:
+        cited.update(dict.fromkeys(companion.sources))
+    if subject is not None:
+        cited.update(dict.fromkeys(subject.summary.sources))
+    notes = []
+    for question_id, option_id in answers:
+        question = pack.question(question_id)
+        option = question.option(option_id) if question else None
+        if option is not None and option.unsure and option.note:
+            notes.append(option.note)
+    return Recommendation(
+        ranking=ranking,
+        fit=_fit(pack, answers, top),
+        close_call=runner is not None and top.points - runner.points <= pack.close_margin,
+        tie_broken=runner is not None and top.points == runner.points,
+        tie_rule=pack.tie_rule,
+        reconsider=reconsider,
+        companions=companions,
+        sources=tuple(pack.sources[s] for s in cited if s in pack.sources),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,40 @@
+"""Pick a store by the URL in ADVISOR_DB; backends are imported only when chosen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.errors import SettingsError
+from bot.store.base import ConversationStore
+
+__all__ = ["ConversationStore", "default_sqlite_path", "open_store"]
+
+
+def default_sqlite_path(environ: Mapping[str, str]) -> Path:
+    """$XDG_DATA_HOME/framework-advisor/advisor.db, or ~/.local/share/... when unset."""
+    base = environ.get("XDG_DATA_HOME") or os.path.join(environ.get("HOME") or str(Path.home()), ".local", "share")
+    return Path(base) / "framework-advisor" / "advisor.db"
+
+
+async def open_store(url: str) -> ConversationStore:
+    """Open `url`: a file path, `sqlite:///path`, or `postgresql://...`."""
+    scheme = urlsplit(url).scheme if "://" in url else ""
+    if scheme in ("", "sqlite"):
+        from bot.store.sqlite import SqliteStore
+
+        path = url[len("sqlite://"):] if scheme == "sqlite" else url
+        if scheme == "sqlite" and path.startswith("/") and path[1:2] == "/":
+            path = path[1:]
+        return await SqliteStore.open(path)
+    if scheme in ("postgresql", "postgres"):
+        from bot.store.postgres import PostgresStore
+
+        return await PostgresStore.open(url)
+    raise SettingsError(
+        name="ADVISOR_DB",
+        expected="a file path, sqlite:///path/to/file.db or postgresql://user@host/db",
+        got=url,
+    )

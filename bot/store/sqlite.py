@@ -1,0 +1,262 @@
+"""The default store: one SQLite file through aiosqlite, safe for many tasks and several processes.
+
+Each method is one synchronous function run in one hop on aiosqlite's worker thread, so no
+two tasks ever share an implicit transaction; writes are single conditional statements
+(`... WHERE version = ?`), which is what makes concurrent clicks apply exactly once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import aiosqlite
+
+from bot.conversation import Conversation, ConversationKey
+from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
+from bot.store.codec import decode_answers, encode_answers, from_seconds, to_seconds
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 5000
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        advisor TEXT NOT NULL,
+        pack_version TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        UNIQUE (platform, workspace, user_id, advisor)
+    );
+    CREATE INDEX conversations_updated ON conversations (updated_at);
+    """,
+)
+
+_COLUMNS = (
+    "id, platform, workspace, user_id, advisor, pack_version, answers, step, version,"
+    " created_at, updated_at, expires_at"
+)
+
+
+def _row_to_conversation(row: tuple[object, ...]) -> Conversation:
+    (cid, platform, workspace, user, advisor, pack_version, answers, step, version,
+     created, updated, expires) = row
+    return Conversation(
+        id=str(cid),
+        key=ConversationKey(str(platform), str(workspace), str(user), str(advisor)),
+        pack_version=str(pack_version),
+        answers=decode_answers(str(answers)),
+        step=int(step),  # type: ignore[call-overload]  # sqlite returns int for INTEGER columns
+        version=int(version),  # type: ignore[call-overload]
+        created_at=from_seconds(float(created)),  # type: ignore[arg-type]
+        updated_at=from_seconds(float(updated)),  # type: ignore[arg-type]
+        expires_at=from_seconds(float(expires)),  # type: ignore[arg-type]
+    )
+
+
+def _explain(location: str, error: sqlite3.Error) -> StoreUnavailable:
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return StoreUnavailable(
+            location=location,
+            cause="the file is locked by another program",
+            fix="Close the other program using it, or set ADVISOR_DB to another file.",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreUnavailable(
+            location=location,
+            cause="the file or its folder is read-only",
+            fix="Make it writable, or set ADVISOR_DB to a writable path.",
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreUnavailable(
+            location=location,
+            cause="the file is not a usable SQLite database (corrupt?)",
+            fix="It was left untouched: move it away to start afresh, or set ADVISOR_DB to another file.",
+        )
+    if "unable to open" in text:
+        return StoreUnavailable(
+            location=location,
+            cause="the file cannot be opened",
+            fix="Check that its folder exists and is writable, or set ADVISOR_DB elsewhere.",
+        )
+    return StoreUnavailable(location=location, cause=str(error), fix="Check the file, or set ADVISOR_DB elsewhere.")
+
+
+class SqliteStore:
+    """Conversations in one SQLite file (WAL, synchronous=NORMAL, busy_timeout)."""
+
+    def __init__(self, db: aiosqlite.Connection, location: str) -> None:
+        self._db = db
+        self._location = location
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteStore:
+        location = str(path)
+        if location != ":memory:":
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(location, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as error:
+            raise _explain(location, error) from error
+        store = cls(db, location)
+        try:
+            await store._run(store._migrate)
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` on the connection's own thread in one hop (aiosqlite's internal queue)."""
+        conn = self._db._conn  # noqa: SLF001  # the sqlite3 connection, used only on its own thread
+
+        def call() -> T:
+            return fn(conn)
+
+        try:
+            result: T = await self._db._execute(call)  # noqa: SLF001  # one hop per operation
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as error:
+            raise _explain(self._location, error) from error
+        return result
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise StoreUnavailable(
+                location=self._location,
+                cause=f"it was written by a newer advisor (schema {current}, this one knows {len(MIGRATIONS)})",
+                fix="Upgrade framework-advisor, or set ADVISOR_DB to another file.",
+            )
+        if current == len(MIGRATIONS):
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            for index in range(current, len(MIGRATIONS)):
+                for statement in MIGRATIONS[index].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    async def get(self, key: ConversationKey) -> Conversation | None:
+        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
+            row: tuple[object, ...] | None = conn.execute(
+                f"SELECT {_COLUMNS} FROM conversations"
+                " WHERE platform = ? AND workspace = ? AND user_id = ? AND advisor = ?",
+                (key.platform, key.workspace, key.user, key.advisor),
+            ).fetchone()
+            return row
+
+        row = await self._run(fn)
+        return None if row is None else _row_to_conversation(row)
+
+    async def get_by_id(self, conversation_id: str) -> Conversation | None:
+        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
+            row: tuple[object, ...] | None = conn.execute(
+                f"SELECT {_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            return row
+
+        row = await self._run(fn)
+        return None if row is None else _row_to_conversation(row)
+
+    async def create(self, conversation: Conversation) -> Conversation:
+        c = conversation
+        created = Conversation(
+            id=c.id, key=c.key, pack_version=c.pack_version, answers=c.answers, step=c.step,
+            version=1, created_at=c.created_at, updated_at=c.updated_at, expires_at=c.expires_at,
+        )
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    c.id, c.key.platform, c.key.workspace, c.key.user, c.key.advisor,
+                    c.pack_version, encode_answers(c.answers), c.step, 1,
+                    to_seconds(c.created_at), to_seconds(c.updated_at), to_seconds(c.expires_at),
+                ),
+            )
+
+        try:
+            await self._run(fn)
+        except sqlite3.IntegrityError as error:
+            raise ConversationExists(c.id) from error
+        return created
+
+    async def save(self, conversation: Conversation, *, expected_version: int) -> Conversation:
+        c = conversation
+
+        def fn(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "UPDATE conversations SET pack_version = ?, answers = ?, step = ?,"
+                " version = version + 1, updated_at = ?, expires_at = ?"
+                " WHERE id = ? AND version = ?",
+                (
+                    c.pack_version, encode_answers(c.answers), c.step,
+                    to_seconds(c.updated_at), to_seconds(c.expires_at), c.id, expected_version,
+                ),
+            )
+            return cursor.rowcount
+
+        if await self._run(fn) != 1:
+            raise VersionConflict(c.id, expected_version)
+        return Conversation(
+            id=c.id, key=c.key, pack_version=c.pack_version, answers=c.answers, step=c.step,
+            version=expected_version + 1, created_at=c.created_at, updated_at=c.updated_at,
+            expires_at=c.expires_at,
+        )
+
+    async def delete(self, key: ConversationKey) -> bool:
+        def fn(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "DELETE FROM conversations"
+                " WHERE platform = ? AND workspace = ? AND user_id = ? AND advisor = ?",
+                (key.platform, key.workspace, key.user, key.advisor),
+            ).rowcount
+
+        return await self._run(fn) > 0
+
+    async def forget_user(self, *, platform: str, workspace: str | None, user: str) -> int:
+        def fn(conn: sqlite3.Connection) -> int:
+            if workspace is None:
+                return conn.execute(
+                    "DELETE FROM conversations WHERE platform = ? AND user_id = ?", (platform, user)
+                ).rowcount
+            return conn.execute(
+                "DELETE FROM conversations WHERE platform = ? AND workspace = ? AND user_id = ?",
+                (platform, workspace, user),
+            ).rowcount
+
+        return await self._run(fn)
+
+    async def purge(self, *, older_than: datetime) -> int:
+        cutoff = to_seconds(older_than)
+
+        def fn(conn: sqlite3.Connection) -> int:
+            return conn.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
+
+        return await self._run(fn)
+
+    async def close(self) -> None:
+        await self._db.close()

@@ -1,0 +1,111 @@
+"""Pure steps through a pack: start, answer, back, restart, resume, and where a conversation stands.
+
+Every step returns a new Conversation with `step` + 1 and a refreshed expiry; none touches I/O.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.conversation import Conversation, ConversationKey
+from bot.errors import ConversationFinished, NothingToUndo, PackError
+from bot.pack import RESULT, Option, Pack, Question
+
+
+def start(
+    pack: Pack, *, key: ConversationKey, conversation_id: str, now: datetime, ttl: timedelta
+) -> Conversation:
+    return Conversation(
+        id=conversation_id,
+        key=key,
+        pack_version=pack.version,
+        answers=(),
+        step=1,
+        version=0,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + ttl,
+    )
+
+
+def position(pack: Pack, answers: tuple[tuple[str, str], ...]) -> str:
+    """The question id the answers lead to, or RESULT. Raises PackError if they don't fit the pack."""
+    current = pack.start
+    for question_id, option_id in answers:
+        question = pack.question(current)
+        if question is None or question.id != question_id:
+            raise PackError(pack.path, 0, 0, question_id, "stored answers do not fit this pack version")
+        option = question.option(option_id)
+        if option is None:
+            raise PackError(pack.path, 0, 0, option_id, "stored answer names no option of this pack")
+        current = option.next
+    return current
+
+
+def current_question(pack: Pack, conversation: Conversation) -> Question | None:
+    """The question waiting for an answer, or None when the result is reached."""
+    here = position(pack, conversation.answers)
+    return None if here == RESULT else pack.question(here)
+
+
+def _advance(
+    conversation: Conversation, *, now: datetime, ttl: timedelta, **changes: Any
+) -> Conversation:
+    return replace(
+        conversation,
+        step=conversation.step + 1,
+        updated_at=now,
+        expires_at=now + ttl,
+        **changes,
+    )
+
+
+def answer(
+    pack: Pack, conversation: Conversation, option: Option, *, now: datetime, ttl: timedelta
+) -> Conversation:
+    question = current_question(pack, conversation)
+    if question is None:
+        raise ConversationFinished()
+    if question.option(option.id) is None:
+        raise PackError(pack.path, 0, 0, option.id, f"not an option of question '{question.id}'")
+    return _advance(
+        conversation, now=now, ttl=ttl, answers=(*conversation.answers, (question.id, option.id))
+    )
+
+
+def back(pack: Pack, conversation: Conversation, *, now: datetime, ttl: timedelta) -> Conversation:
+    """Undo the last answer; its evidence goes with it, and the step still moves forward."""
+    if not conversation.answers:
+        raise NothingToUndo()
+    return _advance(conversation, now=now, ttl=ttl, answers=conversation.answers[:-1])
+
+
+def restart(pack: Pack, conversation: Conversation, *, now: datetime, ttl: timedelta) -> Conversation:
+    """Forget the answers and move to the pack's current version."""
+    return _advance(conversation, now=now, ttl=ttl, answers=(), pack_version=pack.version)
+
+
+def resume(conversation: Conversation, *, now: datetime, ttl: timedelta) -> Conversation:
+    """Carry on after an idle expiry; the step moves so the pre-expiry buttons stay stale."""
+    return _advance(conversation, now=now, ttl=ttl)
+
+
+def remaining_questions(pack: Pack, question_id: str) -> int:
+    """The fewest questions left before a result, counting this one (for a progress hint)."""
+    seen = {question_id}
+    queue: deque[tuple[str, int]] = deque([(question_id, 1)])
+    while queue:
+        here, depth = queue.popleft()
+        question = pack.question(here)
+        if question is None:
+            continue
+        for option in question.options:
+            if option.next == RESULT:
+                return depth
+            if option.next not in seen:
+                seen.add(option.next)
+                queue.append((option.next, depth + 1))
+    return 1
