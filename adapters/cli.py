@@ -36,7 +36,9 @@ def parse_duration(text: str) -> timedelta:
     if match is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration; use e.g. 30d, 12h, 90m or 2w")
     amount, unit = int(match[1]), match[2]
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+    return timedelta(
+        **{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount}
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -156,8 +158,9 @@ def _scenarios(folder: Path, *, fmt: str, out: TextIO) -> int:
     else:
         for o in outcomes:
             mark = "ok  " if o.passed else "FAIL"
-            out.write(f"{mark} {o.scenario.name}: {o.ranking[0] if o.ranking else '?'}"
-                      f" ({len(o.path)} questions)\n")
+            out.write(
+                f"{mark} {o.scenario.name}: {o.ranking[0] if o.ranking else '?'} ({len(o.path)} questions)\n"
+            )
             for finding in o.findings:
                 out.write(f"     {finding}\n")
         passed = sum(o.passed for o in outcomes)
@@ -216,7 +219,9 @@ def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: 
         store = await open_store(settings.db_url)
         try:
             if action == "forget":
-                count = await store.forget_user(platform=args.platform, workspace=args.workspace, user=args.user)
+                count = await store.forget_user(
+                    platform=args.platform, workspace=args.workspace, user=args.user
+                )
                 out.write(f"Deleted {count} conversation(s) of {args.platform} user {args.user}.\n")
             else:
                 count = await store.purge(older_than=utc_now() - args.older_than)
@@ -247,7 +252,9 @@ def main(
         if args.command == "recommend":
             return _recommend(_pack_dir(settings, args.pack), args.answer, fmt=args.format, out=stdout)
         if args.command == "lint":
-            return _lint(_pack_dir(settings, args.pack), fmt=args.format, scenarios=args.scenarios, out=stdout)
+            return _lint(
+                _pack_dir(settings, args.pack), fmt=args.format, scenarios=args.scenarios, out=stdout
+            )
         if args.command == "scenarios":
             return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
         if args.command == "graph":

@@ -7,8 +7,8 @@ store, so quitting (or being killed) and running it again carries on at the same
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TextIO
+from collections.abc import Callable, Coroutine
+from typing import Any, TextIO
 
 from adapters.text import render
 from bot.conversation import Actor
@@ -31,10 +31,10 @@ HELP = """Commands:
 QUIT = frozenset({"quit", "exit", "q", ":q"})
 
 
-def command_for(engine: Engine, actor: Actor, line: str) -> Callable[[], Awaitable[Reply]] | None:
+def command_for(engine: Engine, actor: Actor, line: str) -> Callable[[], Coroutine[Any, Any, Reply]] | None:
     """Map one typed line to the engine call it means; None for help."""
     word = line.strip().lower()
-    verbs: dict[str, Callable[[], Awaitable[Reply]]] = {
+    verbs: dict[str, Callable[[], Coroutine[Any, Any, Reply]]] = {
         "back": lambda: engine.back(actor),
         "undo": lambda: engine.back(actor),
         "restart": lambda: engine.restart(actor),
@@ -84,6 +84,7 @@ def run_console(
         if call is None:
             say(HELP)
             continue
+        reply: Reply
         try:
             reply = runner.run(call())
         except NoConversation:

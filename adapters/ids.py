@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from bot.errors import AdvisorError
 from bot.limits import MAX_CUSTOM_ID
@@ -16,7 +16,7 @@ from bot.limits import MAX_CUSTOM_ID
 PREFIX = "adv"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     ANSWER = "a"
     BACK = "b"
     RESTART = "r"
@@ -25,7 +25,9 @@ class Action(str, Enum):
     SHARE = "s"
 
 
-PATTERN = re.compile(r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwus])(?::(?P<option>[a-z0-9_-]{1,32}))?$")
+PATTERN = re.compile(
+    r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwus])(?::(?P<option>[a-z0-9_-]{1,32}))?$"
+)
 
 
 class MalformedAction(AdvisorError):
@@ -33,7 +35,9 @@ class MalformedAction(AdvisorError):
 
     def __init__(self, value: str) -> None:
         self.value = value
-        super().__init__("That button is not one this advisor understands. Start again with /choose-framework.")
+        super().__init__(
+            "That button is not one this advisor understands. Start again with /choose-framework."
+        )
 
 
 @dataclass(frozen=True, slots=True)

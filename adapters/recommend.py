@@ -43,9 +43,9 @@ def walk_answers(pack: Pack, given: Sequence[str]) -> tuple[tuple[str, str], ...
                 f"the answers stop at question '{here}' ({question_obj.prompt}); "
                 f"add --answer {here}=OPTION with one of: {choices}"
             )
-        option = resolve_answer(question_obj, wanted.pop(here))
-        path.append((here, option.id))
-        here = option.next
+        chosen = resolve_answer(question_obj, wanted.pop(here))
+        path.append((here, chosen.id))
+        here = chosen.next
     if wanted:
         raise IncompletePath(
             f"these answers are not on the path your other answers take: {', '.join(sorted(wanted))}"
@@ -56,8 +56,13 @@ def walk_answers(pack: Pack, given: Sequence[str]) -> tuple[tuple[str, str], ...
 def recommendation_json(pack: Pack, path: tuple[tuple[str, str], ...], rec: Recommendation) -> dict[str, Any]:
     def reasons(items: Sequence[Any]) -> list[dict[str, Any]]:
         return [
-            {"question": r.question_id, "answer": r.option_id, "weight": r.weight, "reason": r.text,
-             "sources": list(r.sources)}
+            {
+                "question": r.question_id,
+                "answer": r.option_id,
+                "weight": r.weight,
+                "reason": r.text,
+                "sources": list(r.sources),
+            }
             for r in items
         ]
 

@@ -74,9 +74,13 @@ class Settings:
         try:
             hours = float(hours_text)
         except ValueError:
-            raise SettingsError(name="ADVISOR_IDLE_HOURS", expected="a number of hours, e.g. 24", got=hours_text) from None
+            raise SettingsError(
+                name="ADVISOR_IDLE_HOURS", expected="a number of hours, e.g. 24", got=hours_text
+            ) from None
         if hours <= 0:
-            raise SettingsError(name="ADVISOR_IDLE_HOURS", expected="a positive number of hours", got=hours_text)
+            raise SettingsError(
+                name="ADVISOR_IDLE_HOURS", expected="a positive number of hours", got=hours_text
+            )
         port_text = env.get("PORT", "3000")
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise SettingsError(name="PORT", expected="a TCP port number 1..65535", got=port_text)

@@ -17,8 +17,13 @@ def render_question(reply: QuestionReply) -> str:
     return "\n".join(lines)
 
 
-def render_recommendation(title: str, rec: Recommendation, *, reconsider_when: tuple[str, ...] = (),
-                          summaries: tuple[tuple[str, str, str], ...] = ()) -> str:
+def render_recommendation(
+    title: str,
+    rec: Recommendation,
+    *,
+    reconsider_when: tuple[str, ...] = (),
+    summaries: tuple[tuple[str, str, str], ...] = (),
+) -> str:
     top, runner = rec.top, rec.runner_up
     summary = {sid: (text, url) for sid, text, url in summaries}
     lines = [f"{title}: recommendation", "", f"Top pick: {top.name} ({top.points} points, fit {rec.fit}%)"]
@@ -57,16 +62,19 @@ def render_recommendation(title: str, rec: Recommendation, *, reconsider_when: t
 
 
 def render_result(reply: ResultReply) -> str:
-    return render_recommendation(
-        reply.advisor_title,
-        reply.recommendation,
-        reconsider_when=reply.reconsider_when,
-        summaries=reply.subject_summaries,
-    ) + "\nType back to change your last answer, or restart."
+    return (
+        render_recommendation(
+            reply.advisor_title,
+            reply.recommendation,
+            reconsider_when=reply.reconsider_when,
+            summaries=reply.subject_summaries,
+        )
+        + "\nType back to change your last answer, or restart."
+    )
 
 
 def render_why(reply: WhyReply) -> str:
-    lines = [f"Why we ask \"{reply.prompt}\":", f"  {reply.why}"]
+    lines = [f'Why we ask "{reply.prompt}":', f"  {reply.why}"]
     if reply.help:
         lines.append(f"  {reply.help}")
     if reply.sources:

@@ -133,12 +133,16 @@ class Engine:
             preloaded=conversation,
         )
 
-    async def back(self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None) -> Reply:
+    async def back(
+        self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
+    ) -> Reply:
         return await self._change(
             actor,
             conversation_id,
             step,
-            lambda loaded: walker.back(loaded.pack, loaded.conversation, now=self._clock(), ttl=self.idle_timeout),
+            lambda loaded: walker.back(
+                loaded.pack, loaded.conversation, now=self._clock(), ttl=self.idle_timeout
+            ),
         )
 
     async def restart(
@@ -150,12 +154,16 @@ class Engine:
             actor,
             conversation_id,
             step,
-            lambda loaded: walker.restart(pack, loaded.conversation, now=self._clock(), ttl=self.idle_timeout),
+            lambda loaded: walker.restart(
+                pack, loaded.conversation, now=self._clock(), ttl=self.idle_timeout
+            ),
             allow_expired=True,
             allow_missing_pack=True,
         )
 
-    async def resume(self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None) -> Reply:
+    async def resume(
+        self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
+    ) -> Reply:
         """Carry on after the idle expiry notice."""
         return await self._change(
             actor,
@@ -209,7 +217,9 @@ class Engine:
         return self._present(conversation)
 
     async def forget(self, actor: Actor) -> Notice:
-        count = await self.store.forget_user(platform=actor.platform, workspace=actor.workspace, user=actor.user)
+        count = await self.store.forget_user(
+            platform=actor.platform, workspace=actor.workspace, user=actor.user
+        )
         if count == 0:
             return Notice("There was nothing stored about you.")
         return Notice(f"Deleted {count} conversation(s) and everything you answered in them.")
@@ -261,10 +271,8 @@ class Engine:
         preloaded: Conversation | None = None,
     ) -> Reply:
         for _ in range(MAX_RETRIES):
-            if preloaded is not None:
-                conversation, preloaded = preloaded, None
-            else:
-                conversation = await self.store.get_by_id(conversation_id)
+            conversation = preloaded or await self.store.get_by_id(conversation_id)
+            preloaded = None
             if conversation is None:
                 raise NoConversation()
             if not conversation.key.is_owned_by(actor):

@@ -44,9 +44,7 @@ class LintFailed(AdvisorError):
         self.pack_path, self.messages = pack_path, tuple(messages)
         shown = "\n".join(self.messages[:5])
         more = f"\n... and {len(self.messages) - 5} more" if len(self.messages) > 5 else ""
-        super().__init__(
-            f"{shown}{more}\nFix these in {pack_path} (run `advisor lint {pack_path}` for all)."
-        )
+        super().__init__(f"{shown}{more}\nFix these in {pack_path} (run `advisor lint {pack_path}` for all).")
 
 
 class UnknownAnswer(AdvisorError):

@@ -39,8 +39,13 @@ def _check_references(pack: Pack) -> Iterator[Finding]:
     if pack.start not in pack.questions:
         yield Finding(pack.at, "E010", f"start '{pack.start}' is not a question id")
     for subject in pack.subjects:
-        for claim in (subject.summary, *subject.strengths, *subject.weaknesses, *subject.best_for,
-                      *subject.avoid_when):
+        for claim in (
+            subject.summary,
+            *subject.strengths,
+            *subject.weaknesses,
+            *subject.best_for,
+            *subject.avoid_when,
+        ):
             yield from _unknown_sources(pack, claim.sources, claim.at, f"a claim about {subject.id}")
         for companion in subject.companions:
             yield from _unknown_sources(pack, companion.sources, companion.at, f"companion {companion.name}")
@@ -58,7 +63,9 @@ def _check_references(pack: Pack) -> Iterator[Finding]:
         names: dict[str, str] = {}
         for option in question.options:
             if option.id in seen:
-                yield Finding(option.at, "E005", f"duplicate option id '{option.id}' in question {question.id}")
+                yield Finding(
+                    option.at, "E005", f"duplicate option id '{option.id}' in question {question.id}"
+                )
             seen[option.id] = option.at
             for name in (option.id, option.label, *option.synonyms):
                 norm = name.casefold().strip()
@@ -79,23 +86,38 @@ def _check_references(pack: Pack) -> Iterator[Finding]:
                     f" use a question id or `{RESULT}`",
                 )
             if option.unsure and option.evidence:
-                yield Finding(option.at, "E019", f"'not sure' option {question.id}.{option.id} must carry no evidence")
+                yield Finding(
+                    option.at, "E019", f"'not sure' option {question.id}.{option.id} must carry no evidence"
+                )
             if option.unsure and not option.note:
-                yield Finding(option.at, "E019", f"'not sure' option {question.id}.{option.id} needs a `note` saying what would help decide")
+                yield Finding(
+                    option.at,
+                    "E019",
+                    f"'not sure' option {question.id}.{option.id} needs a `note`"
+                    " saying what would help decide",
+                )
             for evidence in option.evidence:
                 if pack.subject(evidence.subject) is None:
                     yield Finding(evidence.at, "E011", f"evidence names unknown subject '{evidence.subject}'")
                 if not -MAX_WEIGHT <= evidence.weight <= MAX_WEIGHT or evidence.weight == 0:
-                    yield Finding(evidence.at, "E020", f"weight {evidence.weight} must be a whole number in -5..5, not 0")
+                    yield Finding(
+                        evidence.at,
+                        "E020",
+                        f"weight {evidence.weight} must be a whole number in -5..5, not 0",
+                    )
                 if not evidence.reason:
                     yield Finding(evidence.at, "E003", "evidence needs a one-line `reason`")
                 yield from _unknown_sources(pack, evidence.sources, evidence.at, "evidence")
         if not any(o.unsure for o in question.options):
-            yield Finding(question.at, "W004", f"question {question.id} has no 'not sure' option", Severity.WARNING)
+            yield Finding(
+                question.at, "W004", f"question {question.id} has no 'not sure' option", Severity.WARNING
+            )
     for scenario in pack.scenarios:
         for subject_id in (scenario.expect_top, *scenario.not_top, scenario.expect_runner_up):
             if subject_id and pack.subject(subject_id) is None:
-                yield Finding(scenario.at, "E011", f"scenario '{scenario.name}' names unknown subject '{subject_id}'")
+                yield Finding(
+                    scenario.at, "E011", f"scenario '{scenario.name}' names unknown subject '{subject_id}'"
+                )
 
 
 def _too_long(text: str, limit: int) -> bool:
@@ -112,9 +134,13 @@ def _check_limits(pack: Pack) -> Iterator[Finding]:
                 f"question {question.id} has {count} options; Slack and Discord need 2..{limits.MAX_OPTIONS}",
             )
         if _too_long(question.prompt, limits.MAX_PROMPT):
-            yield Finding(question.at, "E017", f"prompt of {question.id} is over {limits.MAX_PROMPT} characters")
+            yield Finding(
+                question.at, "E017", f"prompt of {question.id} is over {limits.MAX_PROMPT} characters"
+            )
         if _too_long(question.why, limits.MAX_WHY) or _too_long(question.help, limits.MAX_WHY):
-            yield Finding(question.at, "E017", f"why/help of {question.id} is over {limits.MAX_WHY} characters")
+            yield Finding(
+                question.at, "E017", f"why/help of {question.id} is over {limits.MAX_WHY} characters"
+            )
         for option in question.options:
             if _too_long(option.label, limits.MAX_LABEL):
                 yield Finding(
@@ -135,7 +161,11 @@ def _check_limits(pack: Pack) -> Iterator[Finding]:
                 yield Finding(option.at, "E003", f"option {question.id}.{option.id} needs a label")
             for evidence in option.evidence:
                 if _too_long(evidence.reason, limits.MAX_REASON):
-                    yield Finding(evidence.at, "E017", f"reason over {limits.MAX_REASON} characters; keep it to one line")
+                    yield Finding(
+                        evidence.at,
+                        "E017",
+                        f"reason over {limits.MAX_REASON} characters; keep it to one line",
+                    )
 
 
 def _check_graph(pack: Pack) -> Iterator[Finding]:
@@ -151,7 +181,9 @@ def _check_graph(pack: Pack) -> Iterator[Finding]:
         stack.extend(o.next for o in pack.questions[here].options if o.next != RESULT)
     for question in pack.questions.values():
         if question.id not in reachable:
-            yield Finding(question.at, "E014", f"question {question.id} is unreachable from start '{pack.start}'")
+            yield Finding(
+                question.at, "E014", f"question {question.id} is unreachable from start '{pack.start}'"
+            )
 
     # Cycles: iterative DFS with colours; report the option that closes each cycle.
     white, grey, black = 0, 1, 2
@@ -175,7 +207,7 @@ def _check_graph(pack: Pack) -> Iterator[Finding]:
                 continue
             if colour[target] == grey:
                 path = [f[0] for f in frames]
-                loop = path[path.index(target):] + [target]
+                loop = [*path[path.index(target) :], target]
                 yield Finding(at, "E013", f"cycle: {' -> '.join(loop)}; every path must end in `{RESULT}`")
             elif colour[target] == white:
                 colour[target] = grey

@@ -43,10 +43,22 @@ class _MarkedDict(dict[Any, Any]):
     """A mapping that remembers where each key and value sits."""
 
     __slots__ = ("at", "key_at", "value_at")
+    at: yaml.Mark
+    key_at: dict[Any, yaml.Mark]
+    value_at: dict[Any, yaml.Mark]
 
 
 class _MarkedList(list[Any]):
     __slots__ = ("at", "item_at")
+    at: yaml.Mark
+    item_at: list[yaml.Mark]
+
+
+def _empty_map() -> _MarkedDict:
+    empty = _MarkedDict()
+    empty.at = yaml.Mark("", 0, 0, 0, None, 0)
+    empty.key_at, empty.value_at = {}, {}
+    return empty
 
 
 class _DuplicateKey(Exception):
@@ -116,9 +128,7 @@ class _Reader:
         for key in node:
             if key not in required and key not in optional:
                 allowed = ", ".join((*required, *optional))
-                self.error(
-                    node.key_at[key], "E002", f"unknown key '{key}' in {what}; allowed: {allowed}"
-                )
+                self.error(node.key_at[key], "E002", f"unknown key '{key}' in {what}; allowed: {allowed}")
         for key in required:
             if key not in node:
                 self.error(node.at, "E003", f"{what} is missing required key '{key}'")
@@ -301,9 +311,7 @@ def _subject(r: _Reader, node: _MarkedDict, what: str) -> Subject:
         weaknesses=_claims(r, node, "weaknesses", f"{what}.weaknesses"),
         best_for=_claims(r, node, "best_for", f"{what}.best_for"),
         avoid_when=_claims(r, node, "avoid_when", f"{what}.avoid_when"),
-        companions=r.items(
-            node, "companions", what=what, build=lambda n, w: _companion(r, n, w)
-        ),
+        companions=r.items(node, "companions", what=what, build=lambda n, w: _companion(r, n, w)),
         released=r.text(node, "released", what=what),
         runner_up_only=r.text(node, "runner_up_only", what=what),
         at=at,
@@ -407,7 +415,7 @@ def _scenario(r: _Reader, node: _MarkedDict, what: str) -> Scenario:
 
 def _parse(path: Path, data: bytes, findings: list[Finding]) -> _MarkedDict | None:
     try:
-        value = yaml.load(data, Loader=_Loader)  # noqa: S506  # _Loader is a SafeLoader subclass
+        value = yaml.load(data, Loader=_Loader)  # _Loader is a SafeLoader subclass
     except _DuplicateKey as dup:
         findings.append(
             Finding(_loc(str(path), dup.mark), "E005", f"key '{dup.key}' appears twice; keep one")
@@ -443,7 +451,9 @@ def read_pack(folder: Path) -> tuple[Pack | None, list[Finding]]:
     findings: list[Finding] = []
     if not folder.is_dir():
         findings.append(
-            Finding(Location(str(folder), 1, 1), "E003", "no such pack folder; pass the folder holding pack.yaml")
+            Finding(
+                Location(str(folder), 1, 1), "E003", "no such pack folder; pass the folder holding pack.yaml"
+            )
         )
         return None, findings
     raw: dict[str, bytes] = {}
@@ -461,14 +471,16 @@ def read_pack(folder: Path) -> tuple[Pack | None, list[Finding]]:
         if file.is_file():
             raw[name] = file.read_bytes()
         elif name in PACK_FILES:
-            findings.append(Finding(Location(str(file), 1, 1), "E003", f"missing {name}; every pack needs it"))
+            findings.append(
+                Finding(Location(str(file), 1, 1), "E003", f"missing {name}; every pack needs it")
+            )
     docs = {name: _parse(folder / name, data, findings) for name, data in raw.items()}
     if any(doc is None for name, doc in docs.items() if name in PACK_FILES) or len(docs) < len(PACK_FILES):
         return None, findings
 
     readers = {name: _Reader(str(folder / name), findings) for name in docs}
     head_r, head = readers["pack.yaml"], docs["pack.yaml"]
-    assert_dict = head if head is not None else _MarkedDict()
+    assert_dict = head if head is not None else _empty_map()
     head_r.check_keys(
         assert_dict,
         what="pack",
@@ -477,29 +489,47 @@ def read_pack(folder: Path) -> tuple[Pack | None, list[Finding]]:
     )
     close_margin = assert_dict.get("close_margin", 0)
     if isinstance(close_margin, bool) or not isinstance(close_margin, int) or close_margin < 0:
-        head_r.error(head_r.at(assert_dict, "close_margin"), "E004", "pack.close_margin must be a whole number >= 0")
+        head_r.error(
+            head_r.at(assert_dict, "close_margin"), "E004", "pack.close_margin must be a whole number >= 0"
+        )
         close_margin = 0
 
     def listed(name: str, key: str) -> _MarkedDict:
-        doc = docs.get(name) or _MarkedDict()
+        doc = docs.get(name) or _empty_map()
         if doc:
             readers[name].check_keys(doc, what=name, required=(key,), optional=())
         return doc
 
     sources_r = readers["sources.yaml"]
-    sources = sources_r.items(listed("sources.yaml", "sources"), "sources", what="sources",
-                              build=lambda n, w: _source(sources_r, n, w))
+    sources = sources_r.items(
+        listed("sources.yaml", "sources"),
+        "sources",
+        what="sources",
+        build=lambda n, w: _source(sources_r, n, w),
+    )
     subjects_r = readers["subjects.yaml"]
-    subjects = subjects_r.items(listed("subjects.yaml", "subjects"), "subjects", what="subjects",
-                                build=lambda n, w: _subject(subjects_r, n, w))
+    subjects = subjects_r.items(
+        listed("subjects.yaml", "subjects"),
+        "subjects",
+        what="subjects",
+        build=lambda n, w: _subject(subjects_r, n, w),
+    )
     questions_r = readers["questions.yaml"]
-    questions = questions_r.items(listed("questions.yaml", "questions"), "questions", what="questions",
-                                  build=lambda n, w: _question(questions_r, n, w))
+    questions = questions_r.items(
+        listed("questions.yaml", "questions"),
+        "questions",
+        what="questions",
+        build=lambda n, w: _question(questions_r, n, w),
+    )
     scenarios: tuple[Scenario, ...] = ()
     if "scenarios.yaml" in docs:
         scenarios_r = readers["scenarios.yaml"]
-        scenarios = scenarios_r.items(listed("scenarios.yaml", "scenarios"), "scenarios",
-                                      what="scenarios", build=lambda n, w: _scenario(scenarios_r, n, w))
+        scenarios = scenarios_r.items(
+            listed("scenarios.yaml", "scenarios"),
+            "scenarios",
+            what="scenarios",
+            build=lambda n, w: _scenario(scenarios_r, n, w),
+        )
 
     _check_unique(findings, "source", [(s.id, s.at) for s in sources])
     _check_unique(findings, "subject", [(s.id, s.at) for s in subjects])
@@ -528,7 +558,9 @@ def _check_unique(findings: list[Finding], kind: str, ids: list[tuple[str, Locat
     seen: dict[str, Location] = {}
     for ident, at in ids:
         if ident in seen:
-            findings.append(Finding(at, "E005", f"duplicate {kind} id '{ident}' (first at {seen[ident]}); rename one"))
+            findings.append(
+                Finding(at, "E005", f"duplicate {kind} id '{ident}' (first at {seen[ident]}); rename one")
+            )
         else:
             seen[ident] = at
 

@@ -96,9 +96,7 @@ def _fit(pack: Pack, answers: tuple[tuple[str, str], ...], top: Score) -> int:
         question = pack.question(question_id)
         if question is None:
             continue
-        weights = [
-            e.weight for o in question.options for e in o.evidence if e.subject == top.subject_id
-        ]
+        weights = [e.weight for o in question.options for e in o.evidence if e.subject == top.subject_id]
         best += max([0, *weights])
     if best <= 0:
         return 0
@@ -111,7 +109,9 @@ def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendatio
     runner = ranking[1] if len(ranking) > 1 else None
     reconsider: tuple[Reason, ...] = ()
     if runner is not None:
-        top_weight = {(r.question_id, r.option_id): r.weight for r in (*top.reasons_for, *top.reasons_against)}
+        top_weight = {
+            (r.question_id, r.option_id): r.weight for r in (*top.reasons_for, *top.reasons_against)
+        }
         reconsider = tuple(
             r for r in runner.reasons_for if r.weight > top_weight.get((r.question_id, r.option_id), 0)
         )

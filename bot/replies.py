@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from bot.pack import Source
 from bot.ranking import Recommendation
@@ -73,7 +73,7 @@ class StatusReply:
     expires_at: datetime
 
 
-class Offer(str, Enum):
+class Offer(StrEnum):
     RESUME = "resume"
     RESTART = "restart"
 

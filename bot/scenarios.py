@@ -30,18 +30,28 @@ def run_scenario(pack: Pack, scenario: Scenario) -> ScenarioOutcome:
     while here != RESULT:
         question = pack.question(here)
         if question is None:
-            problems.append(Finding(scenario.at, "E021", f"'{scenario.name}': path reaches unknown question {here}"))
+            problems.append(
+                Finding(scenario.at, "E021", f"'{scenario.name}': path reaches unknown question {here}")
+            )
             break
         if question.id not in answers:
             problems.append(
-                Finding(scenario.at, "E021", f"'{scenario.name}' does not answer question {question.id}, which its path reaches")
+                Finding(
+                    scenario.at,
+                    "E021",
+                    f"'{scenario.name}' does not answer question {question.id}, which its path reaches",
+                )
             )
             break
         option = question.option(answers[question.id])
         if option is None:
             choices = ", ".join(o.id for o in question.options)
             problems.append(
-                Finding(scenario.at, "E021", f"'{scenario.name}': {question.id} has no option '{answers[question.id]}' ({choices})")
+                Finding(
+                    scenario.at,
+                    "E021",
+                    f"'{scenario.name}': {question.id} has no option '{answers[question.id]}' ({choices})",
+                )
             )
             break
         path.append((question.id, option.id))
@@ -53,19 +63,34 @@ def run_scenario(pack: Pack, scenario: Scenario) -> ScenarioOutcome:
         unused = set(answers) - {q for q, _ in path}
         if unused:
             problems.append(
-                Finding(scenario.at, "E021", f"'{scenario.name}' answers questions its path never reaches: {', '.join(sorted(unused))}")
+                Finding(
+                    scenario.at,
+                    "E021",
+                    f"'{scenario.name}' answers questions its path never reaches: "
+                    + ", ".join(sorted(unused)),
+                )
             )
         scores = {s.subject_id: s.points for s in score_subjects(pack, path)}
         shown = ", ".join(f"{s}={scores[s]}" for s in ranking[:4])
         if ranking[0] != scenario.expect_top:
             problems.append(
-                Finding(scenario.at, "E022", f"'{scenario.name}': expected {scenario.expect_top} first, got {shown}")
+                Finding(
+                    scenario.at,
+                    "E022",
+                    f"'{scenario.name}': expected {scenario.expect_top} first, got {shown}",
+                )
             )
         if ranking[0] in scenario.not_top:
-            problems.append(Finding(scenario.at, "E022", f"'{scenario.name}': {ranking[0]} must not come first ({shown})"))
+            problems.append(
+                Finding(scenario.at, "E022", f"'{scenario.name}': {ranking[0]} must not come first ({shown})")
+            )
         if scenario.expect_runner_up and ranking[1:2] != (scenario.expect_runner_up,):
             problems.append(
-                Finding(scenario.at, "E022", f"'{scenario.name}': expected runner-up {scenario.expect_runner_up}, got {shown}")
+                Finding(
+                    scenario.at,
+                    "E022",
+                    f"'{scenario.name}': expected runner-up {scenario.expect_runner_up}, got {shown}",
+                )
             )
     return ScenarioOutcome(scenario, tuple(path), ranking, tuple(problems))
 

@@ -51,9 +51,7 @@ def current_question(pack: Pack, conversation: Conversation) -> Question | None:
     return None if here == RESULT else pack.question(here)
 
 
-def _advance(
-    conversation: Conversation, *, now: datetime, ttl: timedelta, **changes: Any
-) -> Conversation:
+def _advance(conversation: Conversation, *, now: datetime, ttl: timedelta, **changes: Any) -> Conversation:
     return replace(
         conversation,
         step=conversation.step + 1,
@@ -71,9 +69,7 @@ def answer(
         raise ConversationFinished()
     if question.option(option.id) is None:
         raise PackError(pack.path, 0, 0, option.id, f"not an option of question '{question.id}'")
-    return _advance(
-        conversation, now=now, ttl=ttl, answers=(*conversation.answers, (question.id, option.id))
-    )
+    return _advance(conversation, now=now, ttl=ttl, answers=(*conversation.answers, (question.id, option.id)))
 
 
 def back(pack: Pack, conversation: Conversation, *, now: datetime, ttl: timedelta) -> Conversation:

@@ -15,7 +15,9 @@ __all__ = ["ConversationStore", "default_sqlite_path", "open_store"]
 
 def default_sqlite_path(environ: Mapping[str, str]) -> Path:
     """$XDG_DATA_HOME/framework-advisor/advisor.db, or ~/.local/share/... when unset."""
-    base = environ.get("XDG_DATA_HOME") or os.path.join(environ.get("HOME") or str(Path.home()), ".local", "share")
+    base = environ.get("XDG_DATA_HOME") or os.path.join(
+        environ.get("HOME") or str(Path.home()), ".local", "share"
+    )
     return Path(base) / "framework-advisor" / "advisor.db"
 
 
@@ -25,7 +27,7 @@ async def open_store(url: str) -> ConversationStore:
     if scheme in ("", "sqlite"):
         from bot.store.sqlite import SqliteStore
 
-        path = url[len("sqlite://"):] if scheme == "sqlite" else url
+        path = url[len("sqlite://") :] if scheme == "sqlite" else url
         if scheme == "sqlite" and path.startswith("/") and path[1:2] == "/":
             path = path[1:]
         return await SqliteStore.open(path)

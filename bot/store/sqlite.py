@@ -50,8 +50,20 @@ _COLUMNS = (
 
 
 def _row_to_conversation(row: tuple[object, ...]) -> Conversation:
-    (cid, platform, workspace, user, advisor, pack_version, answers, step, version,
-     created, updated, expires) = row
+    (
+        cid,
+        platform,
+        workspace,
+        user,
+        advisor,
+        pack_version,
+        answers,
+        step,
+        version,
+        created,
+        updated,
+        expires,
+    ) = row
     return Conversation(
         id=str(cid),
         key=ConversationKey(str(platform), str(workspace), str(user), str(advisor)),
@@ -91,7 +103,9 @@ def _explain(location: str, error: sqlite3.Error) -> StoreUnavailable:
             cause="the file cannot be opened",
             fix="Check that its folder exists and is writable, or set ADVISOR_DB elsewhere.",
         )
-    return StoreUnavailable(location=location, cause=str(error), fix="Check the file, or set ADVISOR_DB elsewhere.")
+    return StoreUnavailable(
+        location=location, cause=str(error), fix="Check the file, or set ADVISOR_DB elsewhere."
+    )
 
 
 class SqliteStore:
@@ -120,13 +134,13 @@ class SqliteStore:
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the connection's own thread in one hop (aiosqlite's internal queue)."""
-        conn = self._db._conn  # noqa: SLF001  # the sqlite3 connection, used only on its own thread
+        conn = self._db._conn  # the sqlite3 connection, used only on its own thread
 
         def call() -> T:
             return fn(conn)
 
         try:
-            result: T = await self._db._execute(call)  # noqa: SLF001  # one hop per operation
+            result: T = await self._db._execute(call)  # type: ignore[no-untyped-call]  # one hop
         except sqlite3.IntegrityError:
             raise
         except sqlite3.Error as error:
@@ -141,7 +155,8 @@ class SqliteStore:
         if current > len(MIGRATIONS):
             raise StoreUnavailable(
                 location=self._location,
-                cause=f"it was written by a newer advisor (schema {current}, this one knows {len(MIGRATIONS)})",
+                cause=f"it was written by a newer advisor (schema {current},"
+                f" this one knows {len(MIGRATIONS)})",
                 fix="Upgrade framework-advisor, or set ADVISOR_DB to another file.",
             )
         if current == len(MIGRATIONS):
@@ -184,17 +199,33 @@ class SqliteStore:
     async def create(self, conversation: Conversation) -> Conversation:
         c = conversation
         created = Conversation(
-            id=c.id, key=c.key, pack_version=c.pack_version, answers=c.answers, step=c.step,
-            version=1, created_at=c.created_at, updated_at=c.updated_at, expires_at=c.expires_at,
+            id=c.id,
+            key=c.key,
+            pack_version=c.pack_version,
+            answers=c.answers,
+            step=c.step,
+            version=1,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            expires_at=c.expires_at,
         )
 
         def fn(conn: sqlite3.Connection) -> None:
             conn.execute(
                 f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    c.id, c.key.platform, c.key.workspace, c.key.user, c.key.advisor,
-                    c.pack_version, encode_answers(c.answers), c.step, 1,
-                    to_seconds(c.created_at), to_seconds(c.updated_at), to_seconds(c.expires_at),
+                    c.id,
+                    c.key.platform,
+                    c.key.workspace,
+                    c.key.user,
+                    c.key.advisor,
+                    c.pack_version,
+                    encode_answers(c.answers),
+                    c.step,
+                    1,
+                    to_seconds(c.created_at),
+                    to_seconds(c.updated_at),
+                    to_seconds(c.expires_at),
                 ),
             )
 
@@ -213,8 +244,13 @@ class SqliteStore:
                 " version = version + 1, updated_at = ?, expires_at = ?"
                 " WHERE id = ? AND version = ?",
                 (
-                    c.pack_version, encode_answers(c.answers), c.step,
-                    to_seconds(c.updated_at), to_seconds(c.expires_at), c.id, expected_version,
+                    c.pack_version,
+                    encode_answers(c.answers),
+                    c.step,
+                    to_seconds(c.updated_at),
+                    to_seconds(c.expires_at),
+                    c.id,
+                    expected_version,
                 ),
             )
             return cursor.rowcount
@@ -222,8 +258,14 @@ class SqliteStore:
         if await self._run(fn) != 1:
             raise VersionConflict(c.id, expected_version)
         return Conversation(
-            id=c.id, key=c.key, pack_version=c.pack_version, answers=c.answers, step=c.step,
-            version=expected_version + 1, created_at=c.created_at, updated_at=c.updated_at,
+            id=c.id,
+            key=c.key,
+            pack_version=c.pack_version,
+            answers=c.answers,
+            step=c.step,
+            version=expected_version + 1,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
             expires_at=c.expires_at,
         )
 
