@@ -244,7 +244,12 @@ def main(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    args = _build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["slack"] or given[:1] == ["discord"]:
+        # argparse.REMAINDER rejects a leading "--flag" (`advisor slack --http`): pass it all on.
+        args = argparse.Namespace(command=given[0], rest=given[1:])
+    else:
+        args = _build_parser().parse_args(given)
     try:
         settings = Settings.from_env(environ)
         if args.command == "chat":

@@ -11,6 +11,7 @@ from bot import limits
 from bot.findings import Finding, Severity
 from bot.pack import RESULT, Location, Pack, Question
 from bot.ranking import score_subjects
+from bot.scenarios import run_scenario
 
 MAX_WORK = 200_000
 """Answer steps spent enumerating paths to prove each subject can rank first; past this budget a
@@ -266,7 +267,10 @@ def _greedy_path(pack: Pack, subject_id: str) -> tuple[tuple[str, str], ...]:
 
 
 def _check_rankable(pack: Pack) -> Iterator[Finding]:
-    firsts: set[str] = set()
+    # A scenario that puts a subject first is proof enough; then enumerate paths within budget.
+    firsts: set[str] = {
+        outcome.ranking[0] for s in pack.scenarios if (outcome := run_scenario(pack, s)).ranking
+    }
     for path in _paths(pack, MAX_WORK):
         firsts.add(score_subjects(pack, path)[0].subject_id)
         if len(firsts) == len(pack.subjects):

@@ -1,0 +1,95 @@
+"""The Discord client: the `/choose-framework` command tree and the click routing, wired to an engine.
+
+Nothing here connects: `advisor discord` (command.py) starts the client, and syncing the
+command to Discord is a separate, explicit step (`advisor discord sync`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final, Protocol
+
+import discord
+from discord import app_commands
+
+from adapters.discord.components import bound_item
+from adapters.discord.handler import COMMAND_ACTIONS, DEFER_AFTER, AdvisorHandler
+from adapters.settings import Settings
+from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+COMMAND: Final = "choose-framework"
+DESCRIPTION: Final = "Get a Python web framework recommendation, with reasons and sources"
+
+
+class CommandHandler(Protocol):
+    async def on_command(self, interaction: discord.Interaction, action: str) -> None: ...
+
+
+def add_commands(tree: app_commands.CommandTree[Any], handler: CommandHandler) -> None:
+    """`/choose-framework [action]`: one command whose optional action picks start, help, status, ..."""
+
+    @app_commands.command(name=COMMAND, description=DESCRIPTION)
+    @app_commands.describe(action="What to do (default: start, or carry on where you were)")
+    @app_commands.choices(action=[app_commands.Choice(name=a, value=a) for a in COMMAND_ACTIONS])
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @app_commands.allowed_installs(guilds=True, users=True)
+    async def choose_framework(
+        interaction: discord.Interaction, action: app_commands.Choice[str] | None = None
+    ) -> None:
+        await handler.on_command(interaction, action.value if action is not None else "start")
+
+    tree.add_command(choose_framework)
+
+
+def guard_interaction_parser(client: discord.Client) -> None:
+    """Log and drop an INTERACTION_CREATE that discord.py cannot parse, instead of crashing.
+
+    discord.py calls its parsers straight from the gateway loop, so a KeyError there would
+    tear the connection down. `parsers` is internal (pinned discord.py ~=2.7); the gateway
+    reads this same dict, so wrapping the one entry covers plain and sharded clients.
+    """
+    parsers = client._connection.parsers
+    parse = parsers["INTERACTION_CREATE"]
+
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as error:
+            # Never the payload itself: it holds the interaction token.
+            ident = data.get("id") if isinstance(data, dict) else None
+            log.warning("Ignored a malformed INTERACTION_CREATE (id=%s): %s", ident, type(error).__name__)
+
+    parsers["INTERACTION_CREATE"] = guarded
+
+
+def build_client(
+    engine: Engine,
+    settings: Settings,
+    *,
+    sharded: bool = False,
+    defer_after: float = DEFER_AFTER,
+) -> discord.Client:
+    """A client that answers `/choose-framework` and every advisor button, old ones included.
+
+    `settings` is accepted so every adapter factory has the same shape; the token is given
+    to `client.start` by the caller, not kept here. No privileged intent is needed:
+    interactions arrive without one.
+    """
+    del settings
+    intents = discord.Intents.default()
+    client = discord.AutoShardedClient(intents=intents) if sharded else discord.Client(intents=intents)
+    handler = AdvisorHandler(engine, defer_after=defer_after)
+    client.add_dynamic_items(bound_item(handler))
+    add_commands(app_commands.CommandTree(client), handler)
+    guard_interaction_parser(client)
+    return client
+
+
+def command_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
+    """The tree `build_client` attached (discord.py keeps it on the connection state)."""
+    tree = client._connection._command_tree
+    if tree is None:
+        raise LookupError("this client has no command tree: build it with build_client()")
+    return tree

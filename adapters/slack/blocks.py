@@ -1,0 +1,360 @@
+"""Replies as Block Kit messages (pure): every limit of bot/limits.py and Slack's is applied here.
+
+A message is data (`SlackMessage`), so it can be checked in tests against slack_sdk's own
+validators without sending anything. Every button carries an `adapters.ids.ActionId`, so a
+click is routed by its value alone, after a restart too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.ids import Action, ActionId
+from bot.limits import (
+    MAX_BUTTON_OPTIONS,
+    MAX_LABEL,
+    MAX_OPTIONS,
+    SLACK_BLOCKS,
+    SLACK_HEADER_TEXT,
+    SLACK_SECTION_TEXT,
+)
+from bot.ranking import Recommendation
+from bot.replies import Notice, Offer, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
+
+Block = dict[str, Any]
+
+START_ACTION = "adv_start"
+"""The Start button under an app mention: no conversation exists yet, so it carries none."""
+SELECT_PREFIX = "adv:select"
+FALLBACK_TEXT = 3000
+"""Notification text is a preview; Slack truncates at 40,000 but nobody reads that much."""
+CONTEXT_TEXT = 3000
+PLACEHOLDER = 150
+
+HELP_TEXT = """*{command}* asks a few questions and recommends a Python web framework, with its reasons.
+• `{command}` start, or carry on where you left off
+• `{command} status` your answers so far and who leads
+• `{command} result` the ranking as it stands
+• `{command} restart` begin again from the first question
+• `{command} forget` delete everything stored about you
+• `{command} help` this list
+Only you see your questions; *Share to channel* under the result posts it for everyone.
+In a direct message to me, type answers (a number or a label), `back`, `why`, `status` or `restart`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """What goes to chat.postMessage or a response_url: fallback text plus blocks."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters; pack text must never become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut to `limit` characters, marking the cut, so no block is ever rejected for length."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def _section(text: str, block_id: str) -> Block:
+    return {
+        "type": "section",
+        "block_id": block_id,
+        "text": {"type": "mrkdwn", "text": clip(text, SLACK_SECTION_TEXT)},
+    }
+
+
+def _context(text: str, block_id: str) -> Block:
+    return {
+        "type": "context",
+        "block_id": block_id,
+        "elements": [{"type": "mrkdwn", "text": clip(text, CONTEXT_TEXT)}],
+    }
+
+
+def _button(label: str, action: ActionId, *, style: str | None = None) -> dict[str, Any]:
+    value = action.encode()
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": value,
+        "value": value,
+        "text": _plain(label),
+    }
+    if style is not None:
+        button["style"] = style
+    return button
+
+
+def _actions(elements: Sequence[dict[str, Any]], block_id: str) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)}
+
+
+def _fit(blocks: Iterable[Block]) -> tuple[Block, ...]:
+    """At most 50 blocks, keeping the last one (the buttons) when the middle must go."""
+    out = list(blocks)
+    if len(out) > SLACK_BLOCKS:
+        out = [*out[: SLACK_BLOCKS - 1], out[-1]]
+    return tuple(out)
+
+
+def _block_id(conversation_id: str, step: int, part: str) -> str:
+    """Unique per message iteration, as Slack asks: a new step is a new block_id."""
+    return f"{conversation_id}:{step}:{part}"
+
+
+# --- questions --------------------------------------------------------------------------
+
+
+def progress(reply: QuestionReply) -> str:
+    total = reply.answered + reply.remaining
+    if reply.remaining <= 1:
+        return f"Question {reply.answered + 1} · the last one"
+    return f"Question {reply.answered + 1} · at least {total} in all"
+
+
+def option_elements(reply: QuestionReply) -> list[dict[str, Any]]:
+    """Buttons while they fit on a line (5), else one static select."""
+    choices = reply.choices[:MAX_OPTIONS]
+    if len(choices) <= MAX_BUTTON_OPTIONS:
+        return [
+            _button(c.label, ActionId(reply.conversation_id, reply.step, Action.ANSWER, c.id))
+            for c in choices
+        ]
+    return [
+        {
+            "type": "static_select",
+            "action_id": f"{SELECT_PREFIX}:{reply.conversation_id}:{reply.step}",
+            "placeholder": _plain("Choose an answer", PLACEHOLDER),
+            "options": [
+                {
+                    "text": _plain(f"{c.number}. {c.label}"),
+                    "value": ActionId(reply.conversation_id, reply.step, Action.ANSWER, c.id).encode(),
+                }
+                for c in choices
+            ],
+        }
+    ]
+
+
+def navigation(conversation_id: str, step: int, *, can_go_back: bool, why: bool = True) -> Block:
+    elements = []
+    if can_go_back:
+        elements.append(_button("Back", ActionId(conversation_id, step, Action.BACK)))
+    elements.append(_button("Restart", ActionId(conversation_id, step, Action.RESTART)))
+    if why:
+        elements.append(_button("Why?", ActionId(conversation_id, step, Action.WHY)))
+    return _actions(elements, _block_id(conversation_id, step, "nav"))
+
+
+def question_message(reply: QuestionReply) -> SlackMessage:
+    cid, step = reply.conversation_id, reply.step
+    blocks: list[Block] = []
+    if reply.notice:
+        blocks.append(_section(f"Noted. {escape(reply.notice)}", _block_id(cid, step, "notice")))
+    blocks.append(_section(f"*{escape(reply.prompt)}*", _block_id(cid, step, "prompt")))
+    blocks.append(
+        _context(f"{progress(reply)} · _Why we ask:_ {escape(reply.why)}", _block_id(cid, step, "why"))
+    )
+    blocks.append(_actions(option_elements(reply), _block_id(cid, step, "options")))
+    blocks.append(navigation(cid, step, can_go_back=reply.can_go_back))
+    listed = ", ".join(f"{c.number}. {c.label}" for c in reply.choices)
+    text = clip(f"{progress(reply)}: {reply.prompt} ({listed})", FALLBACK_TEXT)
+    return SlackMessage(text=text, blocks=_fit(blocks))
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+def _bullets(lines: Iterable[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Block]:
+    rec: Recommendation = reply.recommendation
+    top, runner = rec.top, rec.runner_up
+    summary = {sid: (text, url) for sid, text, url in reply.subject_summaries}
+
+    def bid(part: str) -> str:
+        return f"{block_prefix}:{part}"
+
+    blocks: list[Block] = [
+        {
+            "type": "header",
+            "block_id": bid("head"),
+            "text": _plain(f"Top pick: {top.name}", SLACK_HEADER_TEXT),
+        }
+    ]
+    lines = [f"*{escape(top.name)}*: fit {rec.fit}% ({top.points} points)"]
+    if top.subject_id in summary:
+        text, url = summary[top.subject_id]
+        lines.append(f"{escape(text)} <{url}|{escape(top.name)}>" if url else escape(text))
+    if rec.close_call and runner is not None:
+        lines.append(f"_A close call: {escape(runner.name)} is within a few points; either is sound._")
+    if rec.tie_broken and runner is not None:
+        lines.append(f"_Tie with {escape(runner.name)}: {escape(rec.tie_rule)}_")
+    blocks.append(_section("\n".join(lines), bid("top")))
+    if top.reasons_for:
+        reasons = _bullets(f"{escape(r.text)} _(you said: {escape(r.answer)})_" for r in top.reasons_for)
+        blocks.append(_section(f"*Why*\n{reasons}", bid("for")))
+    if top.reasons_against:
+        concerns = _bullets(f"{escape(r.text)} _(you said: {escape(r.answer)})_" for r in top.reasons_against)
+        blocks.append(_section(f"*Concerns*\n{concerns}", bid("against")))
+    if runner is not None:
+        lines = [f"*Runner-up: {escape(runner.name)}* ({runner.points} points)"]
+        lines += [f"• Reconsider if this matters most: {escape(r.text)}" for r in rec.reconsider]
+        lines += [f"• Choose it instead for: {escape(text)}" for text in reply.reconsider_when[:2]]
+        blocks.append(_section("\n".join(lines), bid("runner")))
+    if rec.companions:
+        companions = _bullets(f"*{escape(c.name)}*: {escape(c.why)}" for c in rec.companions)
+        blocks.append(_section(f"*Start with*\n{companions}", bid("companions")))
+    if rec.notes:
+        blocks.append(_section(f"*To firm this up*\n{_bullets(escape(n) for n in rec.notes)}", bid("notes")))
+    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
+    if others:
+        blocks.append(_context(f"Also ranked: {escape(others)}", bid("others")))
+    if rec.sources:
+        links = _bullets(f"<{s.url}|{escape(s.title)}>" for s in rec.sources)
+        blocks.append(_section(f"*Sources*\n{links}", bid("sources")))
+    return blocks
+
+
+def _result_text(reply: ResultReply) -> str:
+    rec = reply.recommendation
+    runner = f"; runner-up {rec.runner_up.name}" if rec.runner_up else ""
+    return f"{reply.advisor_title}: top pick {rec.top.name} (fit {rec.fit}%){runner}"
+
+
+def result_message(reply: ResultReply, *, shared_in: str | None = None) -> SlackMessage:
+    """The user's own (ephemeral) result, with Share, Back and Restart."""
+    cid, step = reply.conversation_id, reply.step
+    blocks = recommendation_blocks(reply, block_prefix=_block_id(cid, step, "r"))
+    if shared_in is not None:
+        blocks.append(_context(f"Shared in <#{shared_in}>.", _block_id(cid, step, "shared")))
+    blocks.append(
+        _actions(
+            [
+                _button("Share to channel", ActionId(cid, step, Action.SHARE), style="primary"),
+                _button("Back", ActionId(cid, step, Action.BACK)),
+                _button("Restart", ActionId(cid, step, Action.RESTART)),
+            ],
+            _block_id(cid, step, "nav"),
+        )
+    )
+    return SlackMessage(text=clip(_result_text(reply), FALLBACK_TEXT), blocks=_fit(blocks))
+
+
+def shared_result_message(reply: ResultReply, *, user_id: str) -> SlackMessage:
+    """The result posted for the channel: says whose it is, carries no buttons."""
+    cid, step = reply.conversation_id, reply.step
+    intro = _section(
+        f"<@{user_id}> asked the framework advisor. Their answers: "
+        + escape("; ".join(f"{a.prompt} {a.answer}" for a in reply.answered)),
+        _block_id(cid, step, "s:who"),
+    )
+    blocks = [intro, *recommendation_blocks(reply, block_prefix=_block_id(cid, step, "s"))]
+    text = clip(f"Recommendation for <@{user_id}>: {_result_text(reply)}", FALLBACK_TEXT)
+    return SlackMessage(text=text, blocks=_fit(blocks))
+
+
+# --- the rest ---------------------------------------------------------------------------
+
+
+def why_message(reply: WhyReply) -> SlackMessage:
+    lines = [f"*Why we ask:* {escape(reply.prompt)}", escape(reply.why)]
+    if reply.help:
+        lines.append(escape(reply.help))
+    if reply.sources:
+        lines.append("Sources: " + " · ".join(f"<{s.url}|{escape(s.title)}>" for s in reply.sources[:6]))
+    text = "\n".join(lines)
+    block = _section(text, _block_id(reply.conversation_id, reply.step, "whyreply"))
+    return SlackMessage(text=clip(f"Why we ask: {reply.prompt} {reply.why}", FALLBACK_TEXT), blocks=(block,))
+
+
+def status_message(reply: StatusReply) -> SlackMessage:
+    lines = [f"*Answered {len(reply.answered)} question(s)*"]
+    lines += [f"• {escape(a.prompt)} → {escape(a.answer)}" for a in reply.answered]
+    if reply.current_prompt:
+        lines.append(f"Now: {escape(reply.current_prompt)}")
+    else:
+        lines.append("Done: `result` shows the recommendation.")
+    if reply.leader:
+        lines.append(f"Leading so far: *{escape(reply.leader)}*")
+    text = "\n".join(lines)
+    block = _section(text, _block_id(reply.conversation_id, reply.step, "status"))
+    return SlackMessage(text=clip(text, FALLBACK_TEXT), blocks=(block,))
+
+
+_OFFER_LABEL = {Offer.RESUME: "Resume", Offer.RESTART: "Start over"}
+_OFFER_ACTION = {Offer.RESUME: Action.RESUME, Offer.RESTART: Action.RESTART}
+
+
+def notice_message(reply: Notice) -> SlackMessage:
+    blocks: list[Block] = [_section(escape(reply.text), f"notice:{reply.conversation_id}:{reply.step}")]
+    if reply.offers and reply.conversation_id:
+        blocks.append(
+            _actions(
+                [
+                    _button(
+                        _OFFER_LABEL[offer],
+                        ActionId(reply.conversation_id, reply.step, _OFFER_ACTION[offer]),
+                        style="primary" if i == 0 else None,
+                    )
+                    for i, offer in enumerate(reply.offers)
+                ],
+                _block_id(reply.conversation_id, reply.step, "offers"),
+            )
+        )
+    return SlackMessage(text=clip(reply.text, FALLBACK_TEXT), blocks=tuple(blocks))
+
+
+def render(reply: Reply) -> SlackMessage:
+    if isinstance(reply, QuestionReply):
+        return question_message(reply)
+    if isinstance(reply, ResultReply):
+        return result_message(reply)
+    if isinstance(reply, WhyReply):
+        return why_message(reply)
+    if isinstance(reply, StatusReply):
+        return status_message(reply)
+    return notice_message(reply)
+
+
+def error_message(text: str) -> SlackMessage:
+    """An AdvisorError's message (it already says what to do), as a short ephemeral note."""
+    return SlackMessage(
+        text=clip(text, FALLBACK_TEXT), blocks=(_context(f":warning: {escape(text)}", "error"),)
+    )
+
+
+def help_message(command: str) -> SlackMessage:
+    text = HELP_TEXT.format(command=command)
+    return SlackMessage(text=clip(text, FALLBACK_TEXT), blocks=(_section(text, "help"),))
+
+
+def mention_message(command: str) -> SlackMessage:
+    """The thread reply to an @mention: what the bot does and a button to begin privately."""
+    text = (
+        "I help you choose a Python web framework: a few questions, then a recommendation with its "
+        f"reasons, concerns and sources. Only you see your questions. Click *Start*, or type `{command}`."
+    )
+    start = {
+        "type": "button",
+        "action_id": START_ACTION,
+        "value": "start",
+        "style": "primary",
+        "text": _plain("Start"),
+    }
+    return SlackMessage(text=text, blocks=(_section(text, "mention"), _actions([start], "mention:start")))

@@ -1,0 +1,44 @@
+"""HTTP mode: bolt's app on an aiohttp web application we own, so a malformed body gets a clear 400.
+
+bolt's own aiohttp server lets a body that is not valid JSON escape as a 500 with a traceback;
+here it is answered "malformed" and nothing else happens. OAuth install routes are added when
+the app has an OAuth flow.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.manifest import EVENTS_PATH
+
+LOG = logging.getLogger("adapters.slack")
+MALFORMED = {"error": "malformed request: the body is not a Slack payload (form fields or JSON)"}
+
+
+def web_app(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.Application:
+    async def events(request: web.Request) -> web.Response:
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+            LOG.warning("rejected a malformed Slack request body (%d bytes)", request.content_length or 0)
+            return web.json_response(MALFORMED, status=400)
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+
+    routes = [web.post(path, events)]
+    flow = app.oauth_flow
+    if flow is not None:
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+        async def callback(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+        routes += [web.get(flow.install_path, install), web.get(flow.redirect_uri_path, callback)]
+    application = web.Application()
+    application.add_routes(routes)
+    return application

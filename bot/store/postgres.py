@@ -1,0 +1,329 @@
+"""The shared store for several bot processes: conversations in PostgreSQL through an asyncpg pool.
+
+Every method is one statement on a pooled connection, hence one transaction; a save is a
+single conditional `UPDATE ... WHERE id = $1 AND version = $2`, so two clicks racing in two
+processes apply once, and a process killed mid-click leaves the row as it was or as it
+became, never half-written. asyncpg was chosen over psycopg 3 by measurement (see
+docs/scaling.md). asyncpg ships no type information, so it is confined to `_Pool` below:
+everything else in this module is typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol, cast
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs; typed via _Pool
+
+from bot.conversation import Conversation, ConversationKey
+from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
+from bot.store.codec import decode_answers, encode_answers, from_seconds, to_seconds
+
+MIGRATION_LOCK = 0x61647669736F72
+"""pg_advisory_xact_lock key ("advisor" in hex): replicas starting together migrate once."""
+
+CONNECT_TIMEOUT_S = 10.0
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        advisor TEXT NOT NULL,
+        pack_version TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL,
+        UNIQUE (platform, workspace, user_id, advisor)
+    );
+    CREATE INDEX conversations_updated ON conversations (updated_at);
+    CREATE INDEX conversations_user ON conversations (platform, user_id);
+    """,
+)
+"""Append only: entry i takes the schema from version i to i + 1."""
+
+_COLUMNS = (
+    "id, platform, workspace, user_id, advisor, pack_version, answers, step, version,"
+    " created_at, updated_at, expires_at"
+)
+_SELECT = f"SELECT {_COLUMNS} FROM conversations"
+
+_Row = tuple[str, str, str, str, str, str, str, int, int, float, float, float]
+"""A conversations row in _COLUMNS order; NOT NULL columns, so these are the real types."""
+
+_DELETED = re.compile(r"^(?:DELETE|UPDATE) (\d+)$")
+
+
+async def _keep_session(connection: Any) -> None:
+    """Release a connection to the pool without asyncpg's reset query.
+
+    The default reset (`RESET ALL; UNLISTEN *; CLOSE ALL; ...`) costs one more round trip per
+    statement, a third of a click's time. This store leaves no session state to reset: no
+    SET, LISTEN, cursors or session advisory locks (the migration lock is transaction-scoped),
+    and asyncpg still rolls back any transaction left open before the connection is reused.
+    """
+
+
+class _Pool(Protocol):
+    """The part of asyncpg.Pool this store uses, typed."""
+
+    async def fetchrow(self, query: str, *args: object) -> Any: ...
+    async def execute(self, query: str, *args: object) -> str: ...
+    async def close(self) -> None: ...
+
+
+def _to_conversation(record: Any) -> Conversation:
+    row = cast(_Row, tuple(record))
+    cid, platform, workspace, user, advisor, pack_version, answers, step, version = row[:9]
+    created, updated, expires = row[9:]
+    return Conversation(
+        id=cid,
+        key=ConversationKey(platform, workspace, user, advisor),
+        pack_version=pack_version,
+        answers=decode_answers(answers),
+        step=step,
+        version=version,
+        created_at=from_seconds(created),
+        updated_at=from_seconds(updated),
+        expires_at=from_seconds(expires),
+    )
+
+
+def _affected(status: str) -> int:
+    """Rows changed, from a command tag such as "UPDATE 1" or "DELETE 3"."""
+    match = _DELETED.match(status)
+    return int(match.group(1)) if match else 0
+
+
+def masked(url: str) -> str:
+    """The URL as safe to show: any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _unavailable(location: str, error: BaseException) -> StoreUnavailable:
+    if isinstance(error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
+        return StoreUnavailable(
+            location=location,
+            cause="the server refused the user or password",
+            fix="Check the user and password in ADVISOR_DB.",
+        )
+    if isinstance(error, asyncpg.InvalidCatalogNameError):
+        return StoreUnavailable(
+            location=location,
+            cause="the database does not exist",
+            fix="Create it (createdb) or name an existing one in ADVISOR_DB.",
+        )
+    if isinstance(error, asyncpg.InsufficientPrivilegeError):
+        return StoreUnavailable(
+            location=location,
+            cause="the user may not create or change the advisor's tables",
+            fix="Grant it CREATE on the schema, or use the owner's account in ADVISOR_DB.",
+        )
+    if isinstance(error, asyncpg.TooManyConnectionsError):
+        return StoreUnavailable(
+            location=location,
+            cause="the server has no connection slots left",
+            fix="Lower the replicas' pool sizes or raise max_connections.",
+        )
+    if isinstance(error, OSError | TimeoutError | asyncpg.PostgresConnectionError):
+        return StoreUnavailable(
+            location=location,
+            cause=f"the server cannot be reached ({type(error).__name__})",
+            fix="Check that PostgreSQL is running and that host and port in ADVISOR_DB are right.",
+        )
+    return StoreUnavailable(
+        location=location,
+        cause=type(error).__name__,
+        fix="Check the server's log, or set ADVISOR_DB to another database.",
+    )
+
+
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+)
+"""Failures that mean "no usable database", shown to the user as StoreUnavailable."""
+
+
+class PostgresStore:
+    """Conversations in PostgreSQL, shared by every bot process that opens the same URL."""
+
+    def __init__(self, pool: _Pool, location: str) -> None:
+        self._pool = pool
+        self._location = location
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        server_settings: Mapping[str, str] | None = None,
+    ) -> PostgresStore:
+        """Connect a pool and bring the schema up to date.
+
+        Query parameters of `url` other than libpq's own become server settings, so
+        `?search_path=tenant` puts the tables in schema `tenant`. Keep max_size x replicas
+        under the server's max_connections.
+        """
+        location = masked(url)
+        try:
+            raw = await asyncpg.create_pool(
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT_S,
+                reset=_keep_session,
+                server_settings=dict(server_settings) if server_settings else None,
+            )
+        except (*_CONNECTION_ERRORS, asyncpg.PostgresError) as error:
+            raise _unavailable(location, error) from None
+        pool = cast(_Pool, raw)
+        store = cls(pool, location)
+        try:
+            await store._migrate(raw)
+        except BaseException:
+            await pool.close()
+            raise
+        return store
+
+    async def _migrate(self, raw_pool: Any) -> None:
+        """Apply missing migrations in one transaction under an advisory lock.
+
+        The lock serialises replicas that start at once: the first applies the migrations,
+        the others wait, then find the schema current. DDL is transactional in PostgreSQL,
+        so a crash mid-migration leaves the previous schema.
+        """
+        try:
+            async with raw_pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS advisor_schema_version (version INTEGER NOT NULL)"
+                )
+                found = await conn.fetchval("SELECT max(version) FROM advisor_schema_version")
+                current = 0 if found is None else int(found)
+                if current > len(MIGRATIONS):
+                    raise StoreUnavailable(
+                        location=self._location,
+                        cause=f"it was written by a newer advisor (schema {current},"
+                        f" this one knows {len(MIGRATIONS)})",
+                        fix="Upgrade framework-advisor, or set ADVISOR_DB to another database.",
+                    )
+                for index in range(current, len(MIGRATIONS)):
+                    await conn.execute(MIGRATIONS[index])
+                    await conn.execute("INSERT INTO advisor_schema_version VALUES ($1)", index + 1)
+        except (*_CONNECTION_ERRORS, asyncpg.PostgresError) as error:
+            raise _unavailable(self._location, error) from None
+
+    async def _fetchrow(self, query: str, *args: object) -> Conversation | None:
+        try:
+            record = await self._pool.fetchrow(query, *args)
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        return None if record is None else _to_conversation(record)
+
+    async def _execute(self, query: str, *args: object) -> int:
+        try:
+            return _affected(await self._pool.execute(query, *args))
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+
+    async def get(self, key: ConversationKey) -> Conversation | None:
+        return await self._fetchrow(
+            f"{_SELECT} WHERE platform = $1 AND workspace = $2 AND user_id = $3 AND advisor = $4",
+            key.platform,
+            key.workspace,
+            key.user,
+            key.advisor,
+        )
+
+    async def get_by_id(self, conversation_id: str) -> Conversation | None:
+        return await self._fetchrow(f"{_SELECT} WHERE id = $1", conversation_id)
+
+    async def create(self, conversation: Conversation) -> Conversation:
+        c = conversation
+        try:
+            await self._execute(
+                f"INSERT INTO conversations ({_COLUMNS})"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11)",
+                c.id,
+                c.key.platform,
+                c.key.workspace,
+                c.key.user,
+                c.key.advisor,
+                c.pack_version,
+                encode_answers(c.answers),
+                c.step,
+                to_seconds(c.created_at),
+                to_seconds(c.updated_at),
+                to_seconds(c.expires_at),
+            )
+        except asyncpg.UniqueViolationError:
+            raise ConversationExists(c.id) from None
+        return replace(c, version=1)
+
+    async def save(self, conversation: Conversation, *, expected_version: int) -> Conversation:
+        c = conversation
+        changed = await self._execute(
+            "UPDATE conversations SET pack_version = $3, answers = $4, step = $5,"
+            " version = version + 1, updated_at = $6, expires_at = $7"
+            " WHERE id = $1 AND version = $2",
+            c.id,
+            expected_version,
+            c.pack_version,
+            encode_answers(c.answers),
+            c.step,
+            to_seconds(c.updated_at),
+            to_seconds(c.expires_at),
+        )
+        if changed != 1:
+            raise VersionConflict(c.id, expected_version)
+        return replace(c, version=expected_version + 1)
+
+    async def delete(self, key: ConversationKey) -> bool:
+        deleted = await self._execute(
+            "DELETE FROM conversations"
+            " WHERE platform = $1 AND workspace = $2 AND user_id = $3 AND advisor = $4",
+            key.platform,
+            key.workspace,
+            key.user,
+            key.advisor,
+        )
+        return deleted > 0
+
+    async def forget_user(self, *, platform: str, workspace: str | None, user: str) -> int:
+        if workspace is None:
+            return await self._execute(
+                "DELETE FROM conversations WHERE platform = $1 AND user_id = $2", platform, user
+            )
+        return await self._execute(
+            "DELETE FROM conversations WHERE platform = $1 AND workspace = $2 AND user_id = $3",
+            platform,
+            workspace,
+            user,
+        )
+
+    async def purge(self, *, older_than: datetime) -> int:
+        return await self._execute("DELETE FROM conversations WHERE updated_at < $1", to_seconds(older_than))
+
+    async def close(self) -> None:
+        await self._pool.close()

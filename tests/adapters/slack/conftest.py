@@ -1,0 +1,240 @@
+"""The real bolt app served on 127.0.0.1, a fake Slack beside it, and signed requests between them."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.settings import Secret, Settings
+from adapters.slack.app import build_app
+from adapters.slack.deliveries import SqliteDeliveryLog
+from adapters.slack.server import web_app
+from bot.engine import Engine
+from bot.registry import PackRegistry
+from bot.store.base import ConversationStore
+from bot.store.sqlite import SqliteStore
+from tests.fakes.slack_api import WAIT, FakeSlack
+
+SECRET = "test-signing-secret-8f3a"
+TOKEN = "xoxb-test-token-5d1c"
+TEAM = "T1"
+CHANNEL = "C1"
+
+
+def signed_headers(
+    body: str, *, secret: str = SECRET, timestamp: int | None = None, content_type: str
+) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+    }
+
+
+class RecordingDeliveries(SqliteDeliveryLog):
+    """The real delivery log, also telling the test each claim's outcome as it happens."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.claims: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
+
+    async def claim(self, key: str) -> bool:
+        first = await super().claim(key)
+        self.claims.put_nowait((key, first))
+        return first
+
+    async def next_claim(self) -> tuple[str, bool]:
+        return await asyncio.wait_for(self.claims.get(), timeout=WAIT)
+
+
+class SlackHarness:
+    """One running app (rebuildable on the same database) and helpers that sign what they send."""
+
+    def __init__(self, *, fake: FakeSlack, settings: Settings, db_path: Path, registry: PackRegistry) -> None:
+        self.fake = fake
+        self.settings = settings
+        self.db_path = db_path
+        self.registry = registry
+        self.store: ConversationStore
+        self.engine: Engine
+        self.deliveries: RecordingDeliveries
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self._ids = itertools.count(1)
+        self.http = ClientSession()
+
+    async def start(self, store: ConversationStore | None = None) -> None:
+        self.store = store if store is not None else await SqliteStore.open(self.db_path)
+        self.engine = Engine(store=self.store, registry=self.registry, advisor="tiny")
+        self.deliveries = RecordingDeliveries(self.db_path)
+        app = build_app(self.engine, self.settings, deliveries=self.deliveries)
+        self._runner = web.AppRunner(web_app(app))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}/slack/events"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            await self.deliveries.close()
+            await self.store.close()
+
+    async def restart(self) -> None:
+        """A new process in all but name: new AsyncApp, new store object, same database file."""
+        await self.stop()
+        await self.start()
+
+    def next_id(self) -> str:
+        return str(next(self._ids))
+
+    async def post(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        headers: dict[str, str] | None = None,
+        retry: int | None = None,
+    ) -> tuple[int, str]:
+        sent = signed_headers(body, content_type=content_type) if headers is None else headers
+        if retry is not None:
+            sent = {**sent, "X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        async with self.http.post(self.url, data=body, headers=sent) as response:
+            return response.status, await response.text()
+
+    def command_body(
+        self, text: str = "", *, user: str = "U1", hook: str | None = None, trigger: str | None = None
+    ) -> str:
+        return urllib.parse.urlencode(
+            {
+                "token": "legacy",
+                "command": self.settings.slack_command,
+                "text": text,
+                "team_id": TEAM,
+                "team_domain": "test",
+                "channel_id": CHANNEL,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "api_app_id": "A1",
+                "trigger_id": trigger or f"trigger-{self.next_id()}",
+                "response_url": self.fake.response_url(hook or f"cmd-{self.next_id()}"),
+            }
+        )
+
+    async def command(self, text: str = "", *, user: str = "U1", **kwargs: Any) -> int:
+        status, _ = await self.post(self.command_body(text, user=user, **kwargs))
+        return status
+
+    def click_body(
+        self,
+        value: str,
+        *,
+        user: str = "U1",
+        hook: str | None = None,
+        trigger: str | None = None,
+        select: bool = False,
+        action_id: str | None = None,
+    ) -> str:
+        action: dict[str, Any] = {
+            "action_id": action_id or value,
+            "block_id": "b1",
+            "action_ts": "1700000001.1",
+        }
+        if select:
+            action |= {
+                "type": "static_select",
+                "selected_option": {"value": value, "text": {"type": "plain_text", "text": "x"}},
+            }
+        else:
+            action |= {"type": "button", "value": value, "text": {"type": "plain_text", "text": "x"}}
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "container": {
+                "type": "message",
+                "message_ts": "1700000000.1",
+                "channel_id": CHANNEL,
+                "is_ephemeral": True,
+            },
+            "trigger_id": trigger or f"trigger-{self.next_id()}",
+            "team": {"id": TEAM, "domain": "test"},
+            "channel": {"id": CHANNEL, "name": "general"},
+            "response_url": self.fake.response_url(hook or f"click-{self.next_id()}"),
+            "actions": [action],
+        }
+        return "payload=" + urllib.parse.quote(json.dumps(payload))
+
+    async def click(self, value: str, *, user: str = "U1", **kwargs: Any) -> int:
+        status, _ = await self.post(self.click_body(value, user=user, **kwargs))
+        return status
+
+    def event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> str:
+        return json.dumps(
+            {
+                "token": "legacy",
+                "team_id": TEAM,
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": event_id or f"Ev{self.next_id()}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+
+    async def event(self, event: dict[str, Any], **kwargs: Any) -> int:
+        status, _ = await self.post(self.event_body(event, **kwargs), content_type="application/json")
+        return status
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+def slack_settings(tmp_path: Path, fake_slack: FakeSlack, tiny_path: Path) -> Settings:
+    return Settings(
+        db_url=str(tmp_path / "advisor.db"),
+        knowledge_dir=tiny_path.parent,
+        advisor="tiny",
+        idle_timeout=timedelta(hours=24),
+        slack_bot_token=Secret(TOKEN),
+        slack_signing_secret=Secret(SECRET),
+        slack_api_url=fake_slack.api_url,
+    )
+
+
+@pytest.fixture
+async def slack(
+    fake_slack: FakeSlack, slack_settings: Settings, tmp_path: Path, registry: PackRegistry
+) -> AsyncIterator[SlackHarness]:
+    harness = SlackHarness(
+        fake=fake_slack, settings=slack_settings, db_path=tmp_path / "advisor.db", registry=registry
+    )
+    await harness.start()
+    yield harness
+    await harness.stop()
+    await harness.http.close()
+
+
+def with_command(settings: Settings, command: str) -> Settings:
+    return replace(settings, slack_command=command)

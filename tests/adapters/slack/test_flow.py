@@ -1,0 +1,177 @@
+"""A user's whole journey over real HTTP: signed requests in, Block Kit out to a fake Slack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.ids import Action, ActionId
+from tests.adapters.slack.conftest import CHANNEL, TOKEN, SlackHarness
+from tests.fakes.slack_api import WebhookPost
+
+
+def buttons(post: WebhookPost) -> dict[str, str]:
+    """Button label -> value, over every actions block of a posted message."""
+    out: dict[str, str] = {}
+    for block in post.body.get("blocks", []):
+        if block["type"] == "actions":
+            for element in block["elements"]:
+                if element["type"] == "button":
+                    out[element["text"]["text"]] = element["value"]
+    return out
+
+
+def header(post: WebhookPost) -> str:
+    return next(b["text"]["text"] for b in post.body["blocks"] if b["type"] == "header")
+
+
+async def test_slash_command_to_result_by_clicking(slack: SlackHarness) -> None:
+    fake = slack.fake
+    assert await slack.command() == 200
+    first = await fake.next_post()
+    assert first.body["response_type"] == "ephemeral"
+    assert "What are you building?" in first.text
+    assert "Why we ask" in first.text
+    assert "Pages and APIs favour different tools." in first.text
+    assert "Question 1" in first.text
+    assert set(buttons(first)) == {"Web pages", "JSON API", "Not sure", "Restart", "Why?"}
+
+    assert await slack.click(buttons(first)["JSON API"]) == 200
+    second = await fake.next_post()
+    assert second.body["replace_original"] is True
+    assert "How big is it?" in second.text
+    assert "Back" in buttons(second)
+
+    await slack.click(buttons(second)["Large and long-lived"])
+    result = await fake.next_post()
+    assert result.body["replace_original"] is True
+    assert header(result) == "Top pick: Beta"
+    assert "Beta is built for APIs." in result.text  # a reason
+    assert "Alpha needs an add-on" not in result.text or "Runner-up" in result.text
+    assert "Runner-up: Alpha" in result.text
+    assert "https://example.org/two" in result.text  # sources as links
+    assert {"Share to channel", "Back", "Restart"} <= set(buttons(result))
+
+
+async def _to_result(slack: SlackHarness) -> WebhookPost:
+    await slack.command()
+    first = await slack.fake.next_post()
+    await slack.click(buttons(first)["JSON API"])
+    second = await slack.fake.next_post()
+    await slack.click(buttons(second)["Large and long-lived"])
+    return await slack.fake.next_post()
+
+
+async def test_share_posts_the_result_in_the_channel_with_whose_it_is(slack: SlackHarness) -> None:
+    result = await _to_result(slack)
+    await slack.click(buttons(result)["Share to channel"])
+    call = await slack.fake.next_api_call()
+    assert call.method == "chat.postMessage"
+    assert call.body["channel"] == CHANNEL
+    assert "<@U1>" in call.body["text"]
+    assert "Beta" in call.body["text"]
+    assert not any(b["type"] == "actions" for b in call.body["blocks"])  # nobody else can click it
+    assert call.authorization == f"Bearer {TOKEN}"
+    updated = await slack.fake.next_post()
+    assert updated.body["replace_original"] is True
+    assert f"Shared in <#{CHANNEL}>" in updated.text
+
+
+async def test_share_is_retried_after_a_429(slack: SlackHarness) -> None:
+    result = await _to_result(slack)
+    slack.fake.rate_limited["chat.postMessage"] = 1
+    await slack.click(buttons(result)["Share to channel"])
+    call = await slack.fake.next_api_call()
+    assert call.method == "chat.postMessage"
+    assert "Beta" in call.body["text"]
+    assert slack.fake.counts["chat.postMessage"] == 2  # the 429, then the retry that went through
+    assert "Shared in" in (await slack.fake.next_post()).text
+
+
+async def test_share_falls_back_to_response_url_where_the_bot_is_not_a_member(slack: SlackHarness) -> None:
+    result = await _to_result(slack)
+    slack.fake.errors["chat.postMessage"] = "not_in_channel"
+    await slack.click(buttons(result)["Share to channel"])
+    await slack.fake.next_api_call()
+    shared = await slack.fake.next_post()
+    assert shared.body["response_type"] == "in_channel"
+    assert "<@U1>" in shared.text
+    assert "Top pick: Beta" in shared.text
+
+
+async def test_back_and_why_buttons(slack: SlackHarness) -> None:
+    await slack.command()
+    first = await slack.fake.next_post()
+    await slack.click(buttons(first)["JSON API"])
+    second = await slack.fake.next_post()
+    await slack.click(buttons(second)["Why?"])
+    why = await slack.fake.next_post()
+    assert why.body["replace_original"] is False
+    assert why.body["response_type"] == "ephemeral"
+    assert "Small tools need small frameworks." in why.text
+    await slack.click(buttons(second)["Back"])
+    back = await slack.fake.next_post()
+    assert back.body["replace_original"] is True
+    assert "What are you building?" in back.text
+
+
+async def test_restart_button_begins_again(slack: SlackHarness) -> None:
+    await slack.command()
+    first = await slack.fake.next_post()
+    await slack.click(buttons(first)["JSON API"])
+    second = await slack.fake.next_post()
+    await slack.click(buttons(second)["Restart"])
+    again = await slack.fake.next_post()
+    assert "What are you building?" in again.text
+    assert "Back" not in buttons(again)
+
+
+async def test_subcommands_help_status_result_restart_forget(slack: SlackHarness) -> None:
+    fake = slack.fake
+    await slack.command("help")
+    assert "status" in (await fake.next_post()).text
+    await slack.command("status")
+    assert "no advisor conversation yet" in (await fake.next_post()).text
+    await slack.command("")
+    first = await fake.next_post()
+    await slack.click(buttons(first)["Web pages"])
+    await fake.next_post()
+    await slack.command("status")
+    status = await fake.next_post()
+    assert "Answered 1 question" in status.text
+    assert "Web pages" in status.text
+    assert "Alpha" in status.text
+    await slack.command("result")
+    assert "Top pick: Alpha" in (await fake.next_post()).text
+    await slack.command("")  # resumes where it was
+    assert "Do editors need an admin?" in (await fake.next_post()).text
+    await slack.command("restart")
+    assert "What are you building?" in (await fake.next_post()).text
+    await slack.command("forget")
+    assert "Deleted 1 conversation" in (await fake.next_post()).text
+    await slack.command("status")
+    assert "no advisor conversation yet" in (await fake.next_post()).text
+    await slack.command("dance")
+    assert "is not something I know" in (await fake.next_post()).text
+
+
+async def test_select_menu_answer_is_accepted(slack: SlackHarness) -> None:
+    """A click from a static_select carries its value in selected_option."""
+    await slack.command()
+    first = await slack.fake.next_post()
+    value = buttons(first)["Web pages"]
+    action = ActionId.decode(value)
+    select_id = f"adv:select:{action.conversation_id}:{action.step}"
+    await slack.click(value, select=True, action_id=select_id)
+    assert "Do editors need an admin?" in (await slack.fake.next_post()).text
+
+
+def _decode_all(post: WebhookPost) -> list[Any]:
+    return [ActionId.decode(v) for v in buttons(post).values()]
+
+
+async def test_every_button_carries_conversation_and_step(slack: SlackHarness) -> None:
+    await slack.command()
+    first = await slack.fake.next_post()
+    ids = _decode_all(first)
+    assert len({(a.conversation_id, a.step) for a in ids}) == 1
+    assert {a.action for a in ids} == {Action.ANSWER, Action.RESTART, Action.WHY}

@@ -1,0 +1,280 @@
+"""A fake Discord REST API on 127.0.0.1 (port 0) that records what the bot sent.
+
+It answers the few routes discord.py calls for login, interaction callbacks, followups,
+`@original` edits and command sync, with `Content-Type: application/json` exactly
+(discord.py reads any other content type as text). Tests wait on `wait_for`, never sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+APP_ID = "111"
+BOT_ID = "555"
+CHANNEL_ID = "333"
+BOT_USER = {"id": BOT_ID, "username": "advisor", "discriminator": "0", "avatar": None, "bot": True}
+OWNER = {"id": "999", "username": "owner", "discriminator": "0", "avatar": None}
+
+_CALLBACK = re.compile(r"interactions/(\d+)/[^/]+/callback")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    path: str
+    """Below /api/v10/, e.g. `interactions/900/tok/callback`."""
+    body: Any
+    at: float
+    """time.perf_counter() when the request arrived."""
+    authorization: str = ""
+
+    @property
+    def interaction_id(self) -> str | None:
+        match = _CALLBACK.fullmatch(self.path)
+        return match[1] if match else None
+
+    @property
+    def is_callback(self) -> bool:
+        return self.interaction_id is not None
+
+
+def _json(obj: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        body=json.dumps(obj).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+def message(
+    *, components: Any = (), content: str | None = "", flags: int = 0, msg_id: str = "777"
+) -> dict[str, Any]:
+    """A Message object as Discord returns it (the keys discord.py reads)."""
+    return {
+        "id": msg_id,
+        "channel_id": CHANNEL_ID,
+        "author": BOT_USER,
+        "content": content or "",
+        "timestamp": "2026-11-25T12:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": flags,
+        "components": list(components),
+    }
+
+
+class FakeDiscordApi:
+    """Serves `/api/v10/...`; every request is kept in `calls`, in arrival order."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._changed = asyncio.Condition()
+        self._callbacks: dict[str, Call] = {}
+        self._waiting: dict[str, asyncio.Future[Call]] = {}
+        self._ids = itertools.count(2000)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}/api/v10"
+        return self.base_url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        tail = request.match_info["tail"]
+        body = None
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+            elif request.content_type == "multipart/form-data":
+                form = await request.post()
+                body = json.loads(str(form.get("payload_json", "null")))
+        async with self._changed:
+            auth = request.headers.get("Authorization", "")
+            call = Call(request.method, tail, body, time.perf_counter(), auth)
+            self.calls.append(call)
+            if call.interaction_id is not None:
+                self._callbacks.setdefault(call.interaction_id, call)
+                waiter = self._waiting.pop(call.interaction_id, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(call)
+            self._changed.notify_all()
+        return self._answer(request.method, tail, body)
+
+    def _answer(self, method: str, tail: str, body: Any) -> web.Response:
+        if tail == "users/@me":
+            return _json(BOT_USER)
+        if tail == "oauth2/applications/@me":
+            return _json(
+                {
+                    "id": APP_ID,
+                    "name": "advisor",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "x",
+                    "owner": OWNER,
+                    "flags": 0,
+                }
+            )
+        if match := _CALLBACK.fullmatch(tail):
+            return _json({"interaction": {"id": match[1], "type": 2}})
+        if tail.startswith("webhooks/"):
+            fields = body or {}
+            return _json(message(content=fields.get("content"), components=fields.get("components", ())))
+        if tail.endswith("/commands") and method == "PUT":
+            return _json(
+                [
+                    {"id": str(next(self._ids)), "application_id": APP_ID, "version": "1", **command}
+                    for command in (body or [])
+                ]
+            )
+        if tail.endswith("/commands"):
+            return _json([])
+        return _json({"message": f"fake has no route for {method} {tail}", "code": 0}, status=404)
+
+    # --- what tests read ----------------------------------------------------------------
+
+    def matching(self, predicate: Callable[[Call], bool]) -> list[Call]:
+        return [c for c in self.calls if predicate(c)]
+
+    def callbacks(self) -> list[Call]:
+        return self.matching(lambda c: c.is_callback)
+
+    def callback_for(self, interaction_id: str) -> Call | None:
+        return self._callbacks.get(interaction_id)
+
+    async def wait_for(self, predicate: Callable[[], bool], *, guard: float = 5.0) -> None:
+        """Return once `predicate()` holds; `guard` seconds is a failure limit, not a delay."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), guard)
+
+    async def wait_callback(self, interaction_id: str, *, guard: float = 5.0) -> Call:
+        """The initial response to one interaction (one future each: cheap with many waiters)."""
+        if (call := self._callbacks.get(interaction_id)) is not None:
+            return call
+        waiter = self._waiting.setdefault(interaction_id, asyncio.get_running_loop().create_future())
+        return await asyncio.wait_for(asyncio.shield(waiter), guard)
+
+
+# --- the gateway side: raw INTERACTION_CREATE payloads --------------------------------------
+
+GUILD_ID = "222"
+_interaction_ids = itertools.count(900_000)
+
+
+def user(user_id: str, name: str) -> dict[str, Any]:
+    return {"id": user_id, "username": name, "discriminator": "0", "avatar": None, "global_name": name}
+
+
+def _base(*, user_obj: dict[str, Any], guild_id: str | None, **fields: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": str(next(_interaction_ids)),
+        "application_id": APP_ID,
+        "token": f"interaction-token-{next(_interaction_ids)}",
+        "version": 1,
+        "channel_id": CHANNEL_ID,
+        "locale": "en-US",
+        "app_permissions": "0",
+        "entitlements": [],
+        "attachment_size_limit": 8388608,
+        **fields,
+    }
+    if guild_id is not None:
+        payload |= {
+            "guild_id": guild_id,
+            "guild_locale": "en-US",
+            "channel": {
+                "id": CHANNEL_ID,
+                "type": 0,
+                "guild_id": guild_id,
+                "name": "general",
+                "position": 0,
+                "permission_overwrites": [],
+            },
+            "member": {
+                "user": user_obj,
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": "0",
+            },
+            "authorizing_integration_owners": {"0": guild_id},
+            "context": 0,
+        }
+    else:
+        payload |= {
+            "channel": {"id": CHANNEL_ID, "type": 1, "recipients": [user_obj]},
+            "user": user_obj,
+            "authorizing_integration_owners": {"1": user_obj["id"]},
+            "context": 1,
+        }
+    return payload
+
+
+def command_payload(
+    user_obj: dict[str, Any], *, action: str | None = None, guild_id: str | None = GUILD_ID
+) -> dict[str, Any]:
+    """`/choose-framework [action]` as the gateway delivers it."""
+    options = [] if action is None else [{"name": "action", "type": 3, "value": action}]
+    data = {"id": "1000", "name": "choose-framework", "type": 1, "options": options}
+    return _base(user_obj=user_obj, guild_id=guild_id, type=2, data=data)
+
+
+def click_payload(
+    user_obj: dict[str, Any],
+    *,
+    custom_id: str,
+    components: Any,
+    values: list[str] | None = None,
+    guild_id: str | None = GUILD_ID,
+    flags: int = 64,
+) -> dict[str, Any]:
+    """A click on a component of a message that carries `components` (as the bot sent them)."""
+    data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
+    if values is not None:
+        data["values"] = values
+    return _base(
+        user_obj=user_obj,
+        guild_id=guild_id,
+        type=3,
+        data=data,
+        message=message(components=components, flags=flags),
+    )
+
+
+def feed_interaction(client: Any, payload: dict[str, Any]) -> None:
+    """Hand one INTERACTION_CREATE to the client exactly as its gateway does.
+
+    The only place that touches discord.py internals: `_connection.parsers` is the dict the
+    gateway looks the event up in (its entry is `parse_interaction_create`, possibly wrapped
+    by the bot), so a discord.py change breaks here and nowhere else.
+    """
+    client._connection.parsers["INTERACTION_CREATE"](payload)

@@ -1,0 +1,121 @@
+"""A fake Slack on 127.0.0.1: the Web API (`POST /api/{method}`) and `response_url` webhooks.
+
+Like bolt-python's `tests/mock_web_api_server`, but over aiohttp on port 0 and recording each
+call in an `asyncio.Queue`, so tests await what the app sent instead of polling or sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = "UBOT"
+INSTALLED_TOKEN = "xoxb-installed-token-77"
+INSTALLATION = {
+    "ok": True,
+    "access_token": INSTALLED_TOKEN,
+    "token_type": "bot",
+    "scope": "commands,chat:write,app_mentions:read,im:history",
+    "bot_user_id": "UBOT9",
+    "app_id": "A1",
+    "team": {"id": "T9", "name": "Nine"},
+    "enterprise": None,
+    "authed_user": {"id": "U9"},
+    "is_enterprise_install": False,
+}
+"""What oauth.v2.access answers when workspace T9 installs the app."""
+WAIT = 5.0
+"""A guard against hangs, never a delay: every wait returns as soon as the call arrives."""
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    body: dict[str, Any]
+    authorization: str
+
+
+@dataclass(frozen=True)
+class WebhookPost:
+    hook: str
+    body: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        """Everything a user would read: the fallback text and every text in the blocks."""
+        return self.body.get("text", "") + "\n" + json.dumps(self.body.get("blocks", []), ensure_ascii=False)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.api_calls: asyncio.Queue[ApiCall] = asyncio.Queue()
+        self.webhook_posts: asyncio.Queue[WebhookPost] = asyncio.Queue()
+        self.counts: Counter[str] = Counter()
+        self.rate_limited: Counter[str] = Counter()
+        """method -> how many of its next calls answer 429 (Retry-After: 0)."""
+        self.errors: dict[str, str] = {}
+        """method -> a Slack error code to answer with (ok: false)."""
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/webhook/{hook}", self._webhook)
+        self._app = app
+
+    async def start(self) -> FakeSlack:
+        self._runner = web.AppRunner(self._app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, hook: str) -> str:
+        return f"{self.url}/webhook/{hook}"
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(await request.post())
+        self.counts[method] += 1
+        if self.rate_limited[method] > 0:
+            self.rate_limited[method] -= 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
+            )
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "team_id": "T1", "user_id": BOT_USER, "bot_id": "B1", "url": self.url}
+            )
+        if method == "oauth.v2.access":
+            self.api_calls.put_nowait(ApiCall(method, body, request.headers.get("Authorization", "")))
+            return web.json_response(INSTALLATION)
+        self.api_calls.put_nowait(ApiCall(method, body, request.headers.get("Authorization", "")))
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"})
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        self.webhook_posts.put_nowait(WebhookPost(request.match_info["hook"], await request.json()))
+        return web.Response(text="ok")
+
+    async def next_post(self) -> WebhookPost:
+        return await asyncio.wait_for(self.webhook_posts.get(), timeout=WAIT)
+
+    async def next_api_call(self) -> ApiCall:
+        return await asyncio.wait_for(self.api_calls.get(), timeout=WAIT)
