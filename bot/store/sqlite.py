@@ -111,20 +111,30 @@ def _explain(location: str, error: sqlite3.Error) -> StoreUnavailable:
 class SqliteStore:
     """Conversations in one SQLite file (WAL, synchronous=NORMAL, busy_timeout)."""
 
-    def __init__(self, db: aiosqlite.Connection, location: str) -> None:
+    def __init__(self, db: aiosqlite.Connection, location: str, *, busy_timeout_ms: int) -> None:
         self._db = db
         self._location = location
+        self._busy_timeout_ms = busy_timeout_ms
 
     @classmethod
-    async def open(cls, path: Path | str) -> SqliteStore:
+    async def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
+        """Open (creating if needed) and migrate; a locked, read-only or corrupt file raises
+        StoreUnavailable and is left exactly as it was."""
         location = str(path)
         if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(location).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreUnavailable(
+                    location=location,
+                    cause=f"its folder can't be created ({error.strerror})",
+                    fix="Set ADVISOR_DB to a path in a writable folder.",
+                ) from error
         try:
-            db = await aiosqlite.connect(location, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            db = await aiosqlite.connect(location, isolation_level=None, timeout=busy_timeout_ms / 1000)
         except sqlite3.Error as error:
             raise _explain(location, error) from error
-        store = cls(db, location)
+        store = cls(db, location, busy_timeout_ms=busy_timeout_ms)
         try:
             await store._run(store._migrate)
         except BaseException:
@@ -148,7 +158,7 @@ class SqliteStore:
         return result
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = NORMAL")
         current = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -87,17 +87,22 @@ class FakeDiscordApi:
         self._waiting: dict[str, asyncio.Future[Call]] = {}
         self._ids = itertools.count(2000)
         self._runner: web.AppRunner | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = itertools.count(1)
         self.base_url = ""
+        self.gateway_url = ""
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        app.router.add_get("/gateway", self._gateway)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}/api/v10"
+        self.gateway_url = f"ws://{host}:{port}/gateway"
         return self.base_url
 
     async def close(self) -> None:
@@ -157,6 +162,46 @@ class FakeDiscordApi:
         if tail.endswith("/commands"):
             return _json([])
         return _json({"message": f"fake has no route for {method} {tail}", "code": 0}, status=404)
+
+    # --- the gateway: HELLO, READY after IDENTIFY, then whatever a test dispatches -------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """Plain-text JSON frames (discord.py reads text as well as zlib-compressed binary)."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})
+        async for frame in socket:
+            sent = json.loads(frame.data)
+            if sent["op"] == 1:
+                await socket.send_json({"op": 11})
+            elif sent["op"] == 2:
+                ready = {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [],
+                    "session_id": "fake-session",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": APP_ID, "flags": 0},
+                }
+                await socket.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
+                self._sockets.append(socket)
+                async with self._changed:
+                    identify = {k: v for k, v in sent["d"].items() if k != "token"}
+                    token = f"Bot {sent['d'].get('token', '')}"
+                    self.calls.append(Call("WS", "gateway/identify", identify, time.perf_counter(), token))
+                    self._changed.notify_all()
+        return socket
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send one gateway event to every identified connection."""
+        for socket in self._sockets:
+            await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def disconnect(self, code: int) -> None:
+        """Close every gateway connection with `code` (4004: authentication failed)."""
+        for socket in self._sockets:
+            await socket.close(code=code)
+        self._sockets.clear()
 
     # --- what tests read ----------------------------------------------------------------
 

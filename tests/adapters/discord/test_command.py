@@ -6,13 +6,15 @@ import asyncio
 import io
 from urllib.parse import parse_qs, urlsplit
 
+import discord.gateway
 import pytest
+import yarl
 
 from adapters.discord.command import main
 from adapters.settings import Settings
 from bot.errors import SettingsError
 from tests.adapters.discord.conftest import BOT_TOKEN
-from tests.fakes.discord_api import APP_ID, FakeDiscordApi
+from tests.fakes.discord_api import APP_ID, FakeDiscordApi, command_payload, user
 
 
 def query(url: str) -> dict[str, list[str]]:
@@ -27,7 +29,11 @@ def test_invite_prints_the_install_urls_with_scopes_and_permissions(settings: Se
     assert query(server)["client_id"] == ["1234"]
     assert query(server)["scope"] == ["bot applications.commands"]
     assert query(server)["permissions"] == ["19456"]  # view channel, send messages, embed links
-    assert query(user) == {"client_id": ["1234"], "integration_type": ["1"], "scope": ["applications.commands"]}
+    assert query(user) == {
+        "client_id": ["1234"],
+        "integration_type": ["1"],
+        "scope": ["applications.commands"],
+    }
 
 
 def test_invite_takes_the_app_id_from_the_option_first(settings: Settings) -> None:
@@ -71,13 +77,21 @@ async def test_sync_publishes_the_command_globally(fake_api: FakeDiscordApi, set
     assert command["contexts"] == [0, 1, 2]  # guilds, DMs with the bot, other DMs (user installs)
     assert command["integration_types"] == [0, 1]  # installable in servers and by users
     (action,) = command["options"]
-    assert [c["value"] for c in action["choices"]] == ["start", "help", "status", "result", "restart", "forget"]
+    assert [c["value"] for c in action["choices"]] == [
+        "start",
+        "help",
+        "status",
+        "result",
+        "restart",
+        "forget",
+    ]
 
 
 async def test_sync_to_one_guild(fake_api: FakeDiscordApi, settings: Settings) -> None:
     code, out = await run_in_thread(["sync", "--guild", "777"], settings)
 
-    assert code == 0 and "guild 777" in out
+    assert code == 0
+    assert "guild 777" in out
     put = fake_api.matching(lambda c: c.method == "PUT")
     assert [c.path for c in put] == [f"applications/{APP_ID}/guilds/777/commands"]
     assert put[0].body[0]["name"] == "choose-framework"
@@ -90,3 +104,26 @@ async def test_sync_logs_in_with_the_token_and_never_prints_it(
     login = fake_api.matching(lambda c: c.path == "users/@me")
     assert [c.authorization for c in login] == [f"Bot {BOT_TOKEN}"]
     assert BOT_TOKEN not in out
+
+
+async def test_run_answers_interactions_from_the_gateway_until_the_token_is_revoked(
+    fake_api: FakeDiscordApi, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake_api.gateway_url))
+    out = io.StringIO()
+    running = asyncio.create_task(asyncio.to_thread(main, ["run"], settings=settings, stdout=out, environ={}))
+
+    await fake_api.wait_for(lambda: bool(fake_api.matching(lambda c: c.path == "gateway/identify")))
+    (identify,) = fake_api.matching(lambda c: c.path == "gateway/identify")
+    assert identify.authorization == f"Bot {BOT_TOKEN}"
+    assert identify.body["intents"] & discord.Intents.message_content.flag == 0  # no privileged intent
+
+    payload = command_payload(user("444", "ann"))
+    await fake_api.dispatch("INTERACTION_CREATE", payload)
+    answer = await fake_api.wait_callback(payload["id"])
+    assert "What are you building?" in answer.body["data"]["embeds"][0]["description"]
+
+    await fake_api.disconnect(4004)
+    with pytest.raises(SettingsError, match=r"DISCORD_TOKEN .* expected a valid bot token") as raised:
+        await asyncio.wait_for(running, 10)
+    assert BOT_TOKEN not in str(raised.value) + out.getvalue()

@@ -47,7 +47,9 @@ def write_wide_pack(folder: Path, tiny: Path) -> Path:
     return folder
 
 
-async def wide_bot(make_bot: MakeBot, tmp_path: Path, tiny_path: Path, clock: Clock) -> tuple[Bot, SqliteStore]:
+async def wide_bot(
+    make_bot: MakeBot, tmp_path: Path, tiny_path: Path, clock: Clock
+) -> tuple[Bot, SqliteStore]:
     registry = PackRegistry()
     registry.load(write_wide_pack(tmp_path / "wide", tiny_path))
     store = await SqliteStore.open(tmp_path / "wide.db")
@@ -66,7 +68,8 @@ def assert_within_discord_limits(call: Call) -> None:
         assert len(embed.get("description", "")) <= 4096
         assert len(embed.get("fields", [])) <= 25
         for f in embed.get("fields", []):
-            assert len(f["name"]) <= 256 and len(f["value"]) <= 1024
+            assert len(f["name"]) <= 256
+            assert len(f["value"]) <= 1024
         assert len(embed.get("footer", {}).get("text", "")) <= 2048
         total += len(embed.get("title", "")) + len(embed.get("description", ""))
         total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
@@ -78,7 +81,8 @@ def assert_within_discord_limits(call: Call) -> None:
     for row in rows:
         items = row["components"]
         selects = [i for i in items if i["type"] == 3]
-        assert len(items) <= 5 and (not selects or len(items) == 1)
+        assert len(items) <= 5
+        assert not selects or len(items) == 1
         for item in items:
             ids.append(item["custom_id"])
             assert 1 <= len(item["custom_id"]) <= 100
@@ -88,7 +92,8 @@ def assert_within_discord_limits(call: Call) -> None:
                 assert len(item["options"]) <= 25
                 assert len(item.get("placeholder", "")) <= 150
                 for option in item["options"]:
-                    assert len(option["label"]) <= 100 and len(option["value"]) <= 100
+                    assert len(option["label"]) <= 100
+                    assert len(option["value"]) <= 100
     assert len(ids) == len(set(ids)), "custom_ids must be unique within a message"
 
 
@@ -107,7 +112,8 @@ async def test_a_25_option_question_renders_as_a_select_within_every_limit(
 
     assert_within_discord_limits(call)
     select = select_of(call)
-    assert select["type"] == 3 and len(select["options"]) == OPTIONS
+    assert select["type"] == 3
+    assert len(select["options"]) == OPTIONS
     assert select["options"][0]["label"].startswith("00 LLL")
     embed = call.body["data"]["embeds"][0]
     assert embed["description"].startswith("**" + "P" * 100)
@@ -124,9 +130,7 @@ async def test_choosing_in_the_select_answers_and_the_result_fits_too(
         first = await bot.command(ANN)
         select = select_of(first)
         chosen = select["options"][24]["value"]
-        result = await bot.click(
-            ANN, select["custom_id"], first.body["data"]["components"], values=[chosen]
-        )
+        result = await bot.click(ANN, select["custom_id"], first.body["data"]["components"], values=[chosen])
     finally:
         await store.close()
 
@@ -140,7 +144,10 @@ async def test_every_message_of_the_tiny_flow_is_within_limits(bot: Bot) -> None
     assert_within_discord_limits(call)
     for label in ("Web pages", "Yes, an admin"):
         button = next(
-            b["custom_id"] for r in call.body["data"]["components"] for b in r["components"] if b["label"] == label
+            b["custom_id"]
+            for r in call.body["data"]["components"]
+            for b in r["components"]
+            if b["label"] == label
         )
         call = await bot.click(ANN, button, call.body["data"]["components"])
         assert_within_discord_limits(call)

@@ -51,7 +51,8 @@ async def test_a_custom_id_we_did_not_make_gets_a_private_explanation(
 
     call = await bot.click(ANN, forged, rows)
 
-    assert call.body["type"] == 4 and call.body["data"]["flags"] == EPHEMERAL
+    assert call.body["type"] == 4
+    assert call.body["data"]["flags"] == EPHEMERAL
     assert "not one this advisor understands" in call.body["data"]["content"]
     assert any("malformed custom_id" in r.getMessage() for r in caplog.records)
     status = await engine.status(Actor("discord", GUILD_ID, ANN["id"]))
@@ -70,7 +71,8 @@ async def test_no_token_reaches_the_logs(bot: Bot, caplog: pytest.LogCaptureFixt
     assert caplog.records, "the flow logs at debug level, so this test would notice a leak"
     assert BOT_TOKEN not in logged
     mine = [r for r in caplog.records if r.name.startswith("adapters")]
-    assert mine and all(broken["token"] not in r.getMessage() for r in mine)
+    assert mine
+    assert all(broken["token"] not in r.getMessage() for r in mine)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,8 @@ async def test_command_actions_answer_privately(bot: Bot, action: str, expected:
     call = await bot.command(ANN, action)
 
     data = call.body["data"]
-    assert call.body["type"] == 4 and data["flags"] == EPHEMERAL
+    assert call.body["type"] == 4
+    assert data["flags"] == EPHEMERAL
     shown = (data.get("content") or "") + "".join(e.get("title", "") for e in data.get("embeds", []))
     assert expected in shown
 
@@ -139,7 +142,9 @@ class GatedStore:
 
 
 @pytest.fixture
-async def gated(db_path: Path, registry: PackRegistry, clock: Clock) -> AsyncIterator[tuple[Engine, GatedStore]]:
+async def gated(
+    db_path: Path, registry: PackRegistry, clock: Clock
+) -> AsyncIterator[tuple[Engine, GatedStore]]:
     store = await SqliteStore.open(db_path)
     gated = GatedStore(store)
     yield Engine(store=gated, registry=registry, advisor="tiny", clock=clock), gated  # type: ignore[arg-type]
@@ -154,7 +159,9 @@ async def test_a_slow_click_is_deferred_then_the_message_is_edited(
     first = await bot.command(ANN)
     store.gate.clear()
 
-    click_id = bot.feed(click_payload(ANN, custom_id=custom_id(first, "Web pages"), components=components(first)))
+    click_id = bot.feed(
+        click_payload(ANN, custom_id=custom_id(first, "Web pages"), components=components(first))
+    )
     deferred = await bot.api.wait_callback(click_id)
     assert deferred.body == {"type": 6}  # acknowledged in time, no loading state
     store.gate.set()

@@ -71,16 +71,19 @@ class SlackHarness:
         self.store: ConversationStore
         self.engine: Engine
         self.deliveries: RecordingDeliveries
+        self.app_session: ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
         self._ids = itertools.count(1)
         self.http = ClientSession()
 
-    async def start(self, store: ConversationStore | None = None) -> None:
+    async def start(self, store: ConversationStore | None = None, *, shared_session: bool = True) -> None:
+        """`shared_session=False` replies through bolt's own `respond` (a new session per reply)."""
         self.store = store if store is not None else await SqliteStore.open(self.db_path)
         self.engine = Engine(store=self.store, registry=self.registry, advisor="tiny")
         self.deliveries = RecordingDeliveries(self.db_path)
-        app = build_app(self.engine, self.settings, deliveries=self.deliveries)
+        self.app_session = ClientSession() if shared_session else None
+        app = build_app(self.engine, self.settings, deliveries=self.deliveries, session=self.app_session)
         self._runner = web.AppRunner(web_app(app))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -93,11 +96,13 @@ class SlackHarness:
             self._runner = None
             await self.deliveries.close()
             await self.store.close()
+            if self.app_session is not None:
+                await self.app_session.close()
 
-    async def restart(self) -> None:
+    async def restart(self, *, shared_session: bool = True) -> None:
         """A new process in all but name: new AsyncApp, new store object, same database file."""
         await self.stop()
-        await self.start()
+        await self.start(shared_session=shared_session)
 
     def next_id(self) -> str:
         return str(next(self._ids))

@@ -52,6 +52,16 @@ async def test_slash_command_to_result_by_clicking(slack: SlackHarness) -> None:
     assert {"Share to channel", "Back", "Restart"} <= set(buttons(result))
 
 
+async def test_replies_through_bolts_own_respond_too(slack: SlackHarness) -> None:
+    """Without a shared session the app replies with bolt's `respond`, one session per reply."""
+    await slack.restart(shared_session=False)
+    result = await _to_result(slack)
+    assert header(result) == "Top pick: Beta"
+    await slack.click(buttons(result)["Share to channel"])
+    assert (await slack.fake.next_api_call()).method == "chat.postMessage"
+    assert "Shared in" in (await slack.fake.next_post()).text
+
+
 async def _to_result(slack: SlackHarness) -> WebhookPost:
     await slack.command()
     first = await slack.fake.next_post()

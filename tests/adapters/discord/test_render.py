@@ -1,0 +1,106 @@
+"""The renderer alone: oversized replies still come out inside Discord's embed limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.discord.render import clip, clip_lines, render, result_embed
+from bot.pack import Companion, Source
+from bot.ranking import Reason, Recommendation, Score
+from bot.replies import Answered, Choice, QuestionReply, ResultReply, StatusReply
+
+LONG = "x" * 300
+
+
+def reason(n: int, weight: int) -> Reason:
+    return Reason(f"q{n}", f"o{n}", "A" * 75, weight, f"{n} " + LONG, ("s1",))
+
+
+def huge_result() -> ResultReply:
+    """Every part at once, each far over what one embed can hold."""
+    top = Score(
+        "alpha",
+        "N" * 300,
+        99,
+        tuple(reason(n, 3) for n in range(25)),
+        tuple(reason(n, -2) for n in range(25)),
+    )
+    runner = Score("beta", "Beta", 50, tuple(reason(n, 4) for n in range(25)), ())
+    rec = Recommendation(
+        ranking=(top, runner, *(Score(f"s{n}", f"S{n}", 1, (), ()) for n in range(10))),
+        fit=87,
+        close_call=True,
+        tie_broken=True,
+        tie_rule="T" * 500,
+        reconsider=tuple(reason(n, 4) for n in range(25)),
+        companions=tuple(Companion("C" * 100, "W" * 400, ("s1",)) for _ in range(25)),
+        sources=tuple(Source(f"s{n}", "https://example.org/" + "u" * 200, "T" * 300) for n in range(60)),
+        notes=tuple("note " + LONG for _ in range(25)),
+    )
+    return ResultReply(
+        conversation_id="c" * 22,
+        step=999_999_999,
+        advisor_title="A" * 300,
+        recommendation=rec,
+        subject_summaries=(("alpha", "S" * 3000, "https://example.org/alpha"),),
+        reconsider_when=("R" * 500, "R" * 500),
+        answered=(Answered("q", "p", "a"),),
+    )
+
+
+def test_a_huge_result_fits_every_embed_limit() -> None:
+    embed = result_embed(huge_result())
+    assert len(embed) <= 6000
+    assert len(embed.title or "") <= 256
+    assert len(embed.description or "") <= 4096
+    assert len(embed.fields) <= 25
+    assert all(len(f.name or "") <= 256 and len(f.value or "") <= 1024 for f in embed.fields)
+    assert len(embed.footer.text or "") <= 2048
+    assert embed.title == "Top pick: " + "N" * 245 + "…"
+    names = [f.name for f in embed.fields]
+    assert names[:2] == ["Why it fits", "Concerns"]
+    assert "Sources" in names  # sources are shortened, not dropped
+
+
+def test_a_huge_result_keeps_its_buttons_inside_the_custom_id_limit() -> None:
+    view = render(huge_result()).view
+    assert view is not None
+    ids = [item.custom_id for item in view.children]  # type: ignore[attr-defined]
+    assert ids
+    assert all(len(i) <= 100 for i in ids)
+
+
+async def test_five_options_are_buttons_and_six_are_a_select() -> None:
+    def question(count: int) -> QuestionReply:
+        choices = tuple(Choice(n + 1, f"o{n}", f"Option {n}") for n in range(count))
+        return QuestionReply("cid", 1, "q", "Prompt?", "Because.", choices, 0, 2, False)
+
+    five = render(question(5)).view
+    six = render(question(6)).view
+    assert five is not None
+    assert six is not None
+    assert [type(i).__name__ for i in five.children][:5] == ["Button"] * 5
+    assert type(six.children[0]).__name__ == "Select"
+
+
+def test_status_lists_answers_within_the_description_limit() -> None:
+    answered = tuple(Answered(f"q{n}", "P" * 500, "A" * 75) for n in range(40))
+    reply = StatusReply("cid", 3, answered, "Now?", "Alpha", datetime(2026, 1, 1, tzinfo=UTC))
+    (embed,) = render(reply).embeds
+    assert len(embed.description or "") <= 4096
+    assert (embed.description or "").endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [("short", 10, "short"), ("abcdefghijk", 5, "abcd…"), ("ab cd", 4, "ab…")],
+)
+def test_clip(text: str, limit: int, expected: str) -> None:
+    assert clip(text, limit) == expected
+
+
+def test_clip_lines_keeps_whole_lines_and_marks_the_cut() -> None:
+    assert clip_lines(["aaa", "bbb", "ccc"], 9) == "aaa\nbbb\n…"
+    assert clip_lines(["a" * 20], 10) == "a" * 9 + "…"

@@ -1,0 +1,44 @@
+"""Typed answers: number, id, label or synonym, case-insensitively, with did-you-mean for near misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import UnknownAnswer
+from bot.loader import load_pack
+from bot.matching import resolve_answer
+from tests.conftest import TINY
+
+KIND = load_pack(TINY).questions["kind"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "option"),
+    [
+        ("1", "pages"),
+        ("2.", "api"),
+        ("pages", "pages"),
+        ("JSON API", "api"),
+        ("json api", "api"),
+        ("  Rest ", "api"),
+        ("HTML", "pages"),
+        ("not sure", "unsure"),
+        ("not-sure", "unsure"),
+        ("web", "pages"),
+    ],
+)
+def test_resolves(typed: str, option: str) -> None:
+    assert resolve_answer(KIND, typed).id == option
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggestion"),
+    [("jsn api", "JSON API"), ("web pges", "Web pages"), ("kubernetes", None), ("4", None), ("0", None)],
+)
+def test_unknown_answers_list_the_choices(typed: str, suggestion: str | None) -> None:
+    with pytest.raises(UnknownAnswer) as caught:
+        resolve_answer(KIND, typed)
+    assert caught.value.suggestion == suggestion
+    assert "1. Web pages, 2. JSON API, 3. Not sure" in str(caught.value)
+    if suggestion:
+        assert f"Did you mean '{suggestion}'?" in str(caught.value)
