@@ -8,9 +8,10 @@ ratio shows what the advisor adds over discord.py itself on this machine.
 
     .venv/bin/python -m bench.discord_bench [--users 50] [--rounds 4] [--pack tests/packs/tiny]
 
-Prints one JSON object with three runs: "concurrent" (every user sends its next interaction the
-moment the previous answer lands, so `users` interactions are always in flight and the bot,
-the fake API and this driver share one event loop: queueing dominates), "paced" (each user
+The fake API runs in its own process, as Discord's servers do not share the bot's CPU.
+Prints one JSON object with four runs: "concurrent" (every user sends its next interaction the
+moment the previous answer lands, so `users` interactions are always in flight: queueing
+dominates), the same with the fake in the bot's process and event loop, "paced" (each user
 reads for a mean of `--think` seconds before clicking, like people do) and "single_user" (one
 at a time: the cost of one interaction without queueing).
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import platform
 import random
 import re
@@ -31,8 +33,9 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
@@ -64,11 +67,68 @@ class Sample:
     ms: float
 
 
+class CallbackSource(Protocol):
+    async def wait_callback(self, interaction_id: str, *, guard: float = 5.0) -> Call: ...
+
+
+def _fake_process(conn: Connection) -> None:
+    """The fake Discord API in its own process, as the real one is: its CPU is not the bot's."""
+
+    async def serve() -> None:
+        api = FakeDiscordApi(on_callback=lambda c: conn.send((c.method, c.path, c.body, c.at)))
+        conn.send(await api.start())
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told to stop
+        await api.close()
+
+    asyncio.run(serve())
+
+
+class RemoteApi:
+    """The parent's view of the fake in `_fake_process`: callbacks arrive through a pipe.
+
+    Times are time.perf_counter() in the child: CLOCK_MONOTONIC, the same clock in both processes.
+    """
+
+    def __init__(self) -> None:
+        self._conn, child = multiprocessing.get_context("spawn").Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(target=_fake_process, args=(child,))
+        self._calls: dict[str, Call] = {}
+        self._waiting: dict[str, asyncio.Future[Call]] = {}
+
+    async def start(self) -> str:
+        self._process.start()
+        loop = asyncio.get_running_loop()
+        base = str(await loop.run_in_executor(None, self._conn.recv))
+        loop.add_reader(self._conn.fileno(), self._receive)
+        return base
+
+    def _receive(self) -> None:
+        while self._conn.poll():
+            method, path, body, at = self._conn.recv()
+            call = Call(method, path, body, at)
+            if call.interaction_id is not None:
+                self._calls.setdefault(call.interaction_id, call)
+                waiter = self._waiting.pop(call.interaction_id, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(call)
+
+    async def wait_callback(self, interaction_id: str, *, guard: float = 5.0) -> Call:
+        if (call := self._calls.get(interaction_id)) is not None:
+            return call
+        waiter = self._waiting.setdefault(interaction_id, asyncio.get_running_loop().create_future())
+        return await asyncio.wait_for(asyncio.shield(waiter), guard)
+
+    async def close(self) -> None:
+        asyncio.get_running_loop().remove_reader(self._conn.fileno())
+        self._conn.send("stop")
+        await asyncio.get_running_loop().run_in_executor(None, self._process.join, 10)
+
+
 def _button(call: Call, index: int) -> str:
     return str(call.body["data"]["components"][0]["components"][index]["custom_id"])
 
 
-async def _send(api: FakeDiscordApi, client: discord.Client, payload: dict[str, Any]) -> tuple[Call, float]:
+async def _send(api: CallbackSource, client: discord.Client, payload: dict[str, Any]) -> tuple[Call, float]:
     started = time.perf_counter()
     feed_interaction(client, payload)
     call = await api.wait_callback(str(payload["id"]), guard=30)
@@ -82,7 +142,7 @@ async def _think(think: float, rng: random.Random) -> None:
 
 
 async def _advisor_user(
-    api: FakeDiscordApi, client: discord.Client, who: dict[str, Any], rounds: int, think: float = 0.0
+    api: CallbackSource, client: discord.Client, who: dict[str, Any], rounds: int, think: float = 0.0
 ) -> tuple[list[Sample], list[dict[str, Any]]]:
     """Rounds of: /choose-framework restart, then the first option twice (a result on tiny)."""
     samples: list[Sample] = []
@@ -107,7 +167,7 @@ async def _advisor_user(
 
 
 async def _replay(
-    api: FakeDiscordApi,
+    api: CallbackSource,
     client: discord.Client,
     payloads: Sequence[dict[str, Any]],
     think: float = 0.0,
@@ -158,8 +218,10 @@ def _stats(samples: Sequence[Sample]) -> dict[str, float | int]:
     }
 
 
-async def run(users: int, rounds: int, pack_dir: Path, *, think: float = 0.0) -> dict[str, Any]:
-    api = FakeDiscordApi()
+async def run(
+    users: int, rounds: int, pack_dir: Path, *, think: float = 0.0, same_process: bool = False
+) -> dict[str, Any]:
+    api: FakeDiscordApi | RemoteApi = FakeDiscordApi() if same_process else RemoteApi()
     old_base = discord.http.Route.BASE
     discord.http.Route.BASE = await api.start()
     try:
@@ -212,6 +274,7 @@ async def run(users: int, rounds: int, pack_dir: Path, *, think: float = 0.0) ->
         "users": users,
         "rounds": rounds,
         "mean_think_s": think,
+        "fake_api": "same process" if same_process else "own process",
         "pack": pack.id,
         "advisor": ours,
         "advisor_by_kind": {k: _stats([s for s in mine if s.kind == k]) for k in ("command", "click")},
@@ -232,6 +295,7 @@ async def run(users: int, rounds: int, pack_dir: Path, *, think: float = 0.0) ->
 async def every_run(users: int, rounds: int, pack_dir: Path, think: float) -> dict[str, Any]:
     return {
         "concurrent": await run(users, rounds, pack_dir),
+        "concurrent_fake_in_same_process": await run(users, rounds, pack_dir, same_process=True),
         "paced": await run(users, rounds, pack_dir, think=think),
         "single_user": await run(1, max(rounds, 100), pack_dir),
     }

@@ -4,7 +4,11 @@ Measures, per request, the time to the HTTP acknowledgement and the time until t
 the `response_url` (a loopback sink standing in for Slack). As a baseline in the same run, the
 same signed requests go to a bare aiohttp handler that only answers 200.
 
-    .venv/bin/python bench/slack_bench.py [--users 50] [--rounds 4] [--pack tests/packs/tiny]
+    .venv/bin/python bench/slack_bench.py [--users 50] [--rounds 8] [--pause 0] [--pack tests/packs/tiny]
+
+With --pause 0 every user sends its next request as soon as the previous reply arrived, so 50
+requests are always in flight and the figures are those of a saturated process; --pause 0.2
+gives a load closer to people clicking.
 
 Prints one JSON object; times are milliseconds. The app (and, for the baseline, the bare
 handler) runs in its own process, as in production; the senders and the response_url sink share
@@ -115,10 +119,13 @@ def click_body(user: str, value: str, hook_url: str, trigger: str) -> str:
 
 
 def first_button(body: dict[str, Any], label: str | None = None) -> str:
+    """The first answer (a button, or the first option of a select), or the button called `label`."""
     for block in body.get("blocks", []):
         if block["type"] != "actions":
             continue
         for element in block["elements"]:
+            if label is None and element["type"] == "static_select":
+                return str(element["options"][0]["value"])
             if element["type"] == "button" and (label is None or element["text"]["text"] == label):
                 return str(element["value"])
     raise LookupError(f"no button {label or ''} in the reply")
@@ -131,7 +138,15 @@ class Timings:
 
 
 async def user_session(
-    http: ClientSession, *, url: str, sink: Sink, sink_url: str, user: str, rounds: int, timings: Timings
+    http: ClientSession,
+    *,
+    url: str,
+    sink: Sink,
+    sink_url: str,
+    user: str,
+    rounds: int,
+    timings: Timings,
+    pause: float = 0.0,
 ) -> None:
     """One user: the command, then click the first option until the result, then Restart; repeat."""
     counter = 0
@@ -139,6 +154,8 @@ async def user_session(
     async def send(make: Any) -> dict[str, Any]:
         nonlocal counter
         counter += 1
+        if pause:
+            await asyncio.sleep(pause)  # a person reading before the next click
         hook = f"{user}-{counter}"
         body = make(f"{sink_url}/webhook/{hook}", f"{user}.{counter}")
         arrived = sink.expect(hook)
@@ -163,10 +180,12 @@ async def user_session(
 
 
 async def baseline_session(
-    http: ClientSession, *, url: str, user: str, count: int, acks: list[float]
+    http: ClientSession, *, url: str, user: str, count: int, acks: list[float], pause: float = 0.0
 ) -> None:
     value = "adv:abcdefghijkl:1:a:pages"
     for n in range(count):
+        if pause:
+            await asyncio.sleep(pause)
         body = click_body(user, value, "http://127.0.0.1:9/webhook/x", f"{user}.{n}")
         started = time.perf_counter()
         async with http.post(url, data=body, headers=signed(body)) as response:
@@ -195,10 +214,12 @@ async def _serve_app(pack_dir: Path, db: Path, fake_url: str, ready: Any, stop: 
         slack_api_url=fake_url + "/api/",
     )
     engine = Engine(store=store, registry=registry, advisor=pack.id)
-    runner, url = await serve(web_app(build_app(engine, settings, deliveries=deliveries)))
+    session = ClientSession(connector=TCPConnector(limit=0))
+    runner, url = await serve(web_app(build_app(engine, settings, deliveries=deliveries, session=session)))
     ready.send(url)
     await asyncio.get_running_loop().run_in_executor(None, stop.recv)
     await runner.cleanup()
+    await session.close()
     await deliveries.close()
     await store.close()
 
@@ -208,7 +229,7 @@ async def _serve_bare(ready: Any, stop: Any) -> None:
         await request.read()
         return web.Response(status=200)
 
-    app = web.Application()
+    app = web.Application()  # the floor: HTTP over loopback, nothing checked, nothing done
     app.router.add_post("/slack/events", bare)
     runner, url = await serve(app)
     ready.send(url)
@@ -242,7 +263,7 @@ class Server:
         await asyncio.get_running_loop().run_in_executor(None, self.process.join, 10)
 
 
-async def main(users: int, rounds: int, pack_dir: Path) -> dict[str, Any]:
+async def main(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[str, Any]:
     sink = Sink()
     fake = web.Application()
     fake.router.add_post("/api/{method}", sink.api)
@@ -253,6 +274,21 @@ async def main(users: int, rounds: int, pack_dir: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         async with ClientSession(connector=TCPConnector(limit=0)) as http:
             async with Server("app", pack_dir, Path(tmp) / "bench.db", fake_url) as app_url:
+                # Warm up (auth.test, first connections and imports), untimed, as a deployed app is.
+                await asyncio.gather(
+                    *(
+                        user_session(
+                            http,
+                            url=app_url + "/slack/events",
+                            sink=sink,
+                            sink_url=fake_url,
+                            user=f"W{n:03d}",
+                            rounds=1,
+                            timings=Timings(),
+                        )
+                        for n in range(5)
+                    )
+                )
                 started = time.perf_counter()
                 await asyncio.gather(
                     *(
@@ -264,6 +300,7 @@ async def main(users: int, rounds: int, pack_dir: Path) -> dict[str, Any]:
                             user=f"U{n:03d}",
                             rounds=rounds,
                             timings=timings,
+                            pause=pause,
                         )
                         for n in range(users)
                     )
@@ -279,6 +316,7 @@ async def main(users: int, rounds: int, pack_dir: Path) -> dict[str, Any]:
                             user=f"B{n:03d}",
                             count=per_user,
                             acks=baseline,
+                            pause=pause,
                         )
                         for n in range(users)
                     )
@@ -287,6 +325,7 @@ async def main(users: int, rounds: int, pack_dir: Path) -> dict[str, Any]:
     ack, update, bare_ack = summary(timings.ack), summary(timings.update), summary(baseline)
     return {
         "users": users,
+        "pause_s": pause,
         "requests": len(timings.ack),
         "pack": pack_dir.name,
         "throughput_rps": round(len(timings.ack) / elapsed, 1),
@@ -303,7 +342,10 @@ async def main(users: int, rounds: int, pack_dir: Path) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=4, help="walks to the result per user")
+    parser.add_argument("--rounds", type=int, default=8, help="walks to the result per user")
     parser.add_argument("--pack", type=Path, default=ROOT / "tests" / "packs" / "tiny")
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds each user waits before a request (0: flat out)"
+    )
     options = parser.parse_args()
-    print(json.dumps(asyncio.run(main(options.users, options.rounds, options.pack)), indent=2))
+    print(json.dumps(asyncio.run(main(options.users, options.rounds, options.pack, options.pause)), indent=2))

@@ -214,17 +214,10 @@ def _check_graph(pack: Pack) -> Iterator[Finding]:
                 colour[target] = grey
                 frames.append((target, iter([(o.next, o.at) for o in pack.questions[target].options])))
 
-    # Dead ends: questions from which no path reaches the result.
-    ends = {q.id for q in pack.questions.values() if any(o.next == RESULT for o in q.options)}
-    changed = True
-    while changed:
-        changed = False
-        for question in pack.questions.values():
-            if question.id not in ends and any(o.next in ends for o in question.options):
-                ends.add(question.id)
-                changed = True
+    # Dead ends: questions from which no path reaches the result (the pack computes the
+    # distance to the result once, breadth-first over reversed links).
     for question in pack.questions.values():
-        if question.id not in ends:
+        if not pack.reaches_result(question.id):
             yield Finding(question.at, "E015", f"no path from question {question.id} reaches a result")
 
 
@@ -246,24 +239,38 @@ def _paths(pack: Pack, budget: int) -> Iterator[tuple[tuple[str, str], ...]]:
                 stack.append((option.next, path))
 
 
-def _greedy_path(pack: Pack, subject_id: str) -> tuple[tuple[str, str], ...]:
-    """A path that at each question takes the option most in `subject_id`'s favour."""
-    answers: list[tuple[str, str]] = []
+def _option_weights(pack: Pack) -> dict[tuple[str, str], dict[str, int]]:
+    """Each option's summed weight per subject, computed once for every greedy walk."""
+    weights: dict[tuple[str, str], dict[str, int]] = {}
+    for question in pack.questions.values():
+        for option in question.options:
+            summed: dict[str, int] = {}
+            for evidence in option.evidence:
+                summed[evidence.subject] = summed.get(evidence.subject, 0) + evidence.weight
+            weights[(question.id, option.id)] = summed
+    return weights
+
+
+def _greedy_wins(pack: Pack, subject_id: str, weights: dict[tuple[str, str], dict[str, int]]) -> bool:
+    """Walk taking, at each question, the option most in `subject_id`'s favour; does it rank first?"""
+    totals = dict.fromkeys((s.id for s in pack.subjects), 0)
     here = pack.start
     seen: set[str] = set()
     while here != RESULT and here not in seen and (question := pack.question(here)) is not None:
         seen.add(here)
-
-        def margin(option_index: int, q: Question = question) -> int:
-            option = q.options[option_index]
-            mine = sum(e.weight for e in option.evidence if e.subject == subject_id)
-            others = max([0, *(e.weight for e in option.evidence if e.subject != subject_id)])
-            return mine - others
-
-        best = max(range(len(question.options)), key=margin)
-        answers.append((question.id, question.options[best].id))
-        here = question.options[best].next
-    return tuple(answers)
+        best, best_margin = question.options[0], None
+        for option in question.options:
+            summed = weights[(question.id, option.id)]
+            margin = summed.get(subject_id, 0) - max([0, *(w for s, w in summed.items() if s != subject_id)])
+            if best_margin is None or margin > best_margin:
+                best, best_margin = option, margin
+        for subject, weight in weights[(question.id, best.id)].items():
+            if subject in totals:
+                totals[subject] += weight
+        here = best.next
+    order = [s.id for s in pack.subjects]
+    winner = min(order, key=lambda s: (-totals[s], order.index(s)))
+    return winner == subject_id
 
 
 def _check_rankable(pack: Pack) -> Iterator[Finding]:
@@ -275,10 +282,11 @@ def _check_rankable(pack: Pack) -> Iterator[Finding]:
         firsts.add(score_subjects(pack, path)[0].subject_id)
         if len(firsts) == len(pack.subjects):
             return
+    weights = _option_weights(pack)
     for subject in pack.subjects:
         if subject.id in firsts or subject.runner_up_only:
             continue
-        if score_subjects(pack, _greedy_path(pack, subject.id))[0].subject_id == subject.id:
+        if _greedy_wins(pack, subject.id, weights):
             continue
         yield Finding(
             subject.at,

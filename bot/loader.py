@@ -549,7 +549,6 @@ def read_pack(folder: Path) -> tuple[Pack | None, list[Finding]]:
         scenarios=scenarios,
         path=str(folder),
         at=_loc(str(folder / "pack.yaml"), assert_dict.at) if head else Location(str(folder), 1, 1),
-        _subject_index=MappingProxyType({s.id: s for s in subjects}),
     )
     return pack, findings
 

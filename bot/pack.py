@@ -100,9 +100,16 @@ class Question:
     help: str = ""
     sources: tuple[str, ...] = ()
     at: Location = NOWHERE
+    _by_id: Mapping[str, Option] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, Option] = {}
+        for option in self.options:
+            by_id.setdefault(option.id, option)
+        object.__setattr__(self, "_by_id", MappingProxyType(by_id))
 
     def option(self, option_id: str) -> Option | None:
-        return next((o for o in self.options if o.id == option_id), None)
+        return self._by_id.get(option_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +139,46 @@ class Pack:
     scenarios: tuple[Scenario, ...] = ()
     path: str = ""
     at: Location = NOWHERE
-    _subject_index: Mapping[str, Subject] = field(default_factory=lambda: MappingProxyType({}))
+    _subject_index: Mapping[str, Subject] = field(init=False, repr=False, compare=False)
+    _remaining: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        subjects: dict[str, Subject] = {}
+        for subject in self.subjects:
+            subjects.setdefault(subject.id, subject)
+        object.__setattr__(self, "_subject_index", MappingProxyType(subjects))
+        object.__setattr__(self, "_remaining", MappingProxyType(_questions_to_result(self.questions)))
+
+    def reaches_result(self, question_id: str) -> bool:
+        return question_id in self._remaining
+
+    def remaining(self, question_id: str) -> int:
+        """The fewest questions left before a result, counting this one (a progress hint)."""
+        return self._remaining.get(question_id, 1)
 
     def subject(self, subject_id: str) -> Subject | None:
         return self._subject_index.get(subject_id)
 
     def question(self, question_id: str) -> Question | None:
         return self.questions.get(question_id)
+
+
+def _questions_to_result(questions: Mapping[str, Question]) -> dict[str, int]:
+    """Breadth-first from the result over reversed `next` links: O(questions + options)."""
+    into: dict[str, list[str]] = {}
+    for question in questions.values():
+        for option in question.options:
+            into.setdefault(option.next, []).append(question.id)
+    distance: dict[str, int] = {}
+    frontier = [RESULT]
+    depth = 0
+    while frontier:
+        depth += 1
+        following: list[str] = []
+        for target in frontier:
+            for source in into.get(target, ()):
+                if source not in distance:
+                    distance[source] = depth
+                    following.append(source)
+        frontier = following
+    return distance

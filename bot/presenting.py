@@ -59,7 +59,7 @@ def present(pack: Pack, conversation: Conversation) -> QuestionReply | ResultRep
         why=question.why,
         choices=tuple(Choice(i, o.id, o.label) for i, o in enumerate(question.options, 1)),
         answered=len(conversation.answers),
-        remaining=walker.remaining_questions(pack, question.id),
+        remaining=pack.remaining(question.id),
         can_go_back=bool(conversation.answers),
         notice=notice,
     )

@@ -5,7 +5,6 @@ Every step returns a new Conversation with `step` + 1 and a refreshed expiry; no
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,21 +86,3 @@ def restart(pack: Pack, conversation: Conversation, *, now: datetime, ttl: timed
 def resume(conversation: Conversation, *, now: datetime, ttl: timedelta) -> Conversation:
     """Carry on after an idle expiry; the step moves so the pre-expiry buttons stay stale."""
     return _advance(conversation, now=now, ttl=ttl)
-
-
-def remaining_questions(pack: Pack, question_id: str) -> int:
-    """The fewest questions left before a result, counting this one (for a progress hint)."""
-    seen = {question_id}
-    queue: deque[tuple[str, int]] = deque([(question_id, 1)])
-    while queue:
-        here, depth = queue.popleft()
-        question = pack.question(here)
-        if question is None:
-            continue
-        for option in question.options:
-            if option.next == RESULT:
-                return depth
-            if option.next not in seen:
-                seen.add(option.next)
-                queue.append((option.next, depth + 1))
-    return 1

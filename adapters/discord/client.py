@@ -74,22 +74,16 @@ def build_client(
     """A client that answers `/choose-framework` and every advisor button, old ones included.
 
     `settings` is accepted so every adapter factory has the same shape; the token is given
-    to `client.start` by the caller, not kept here. No privileged intent is needed:
-    interactions arrive without one.
+    to `client.start` by the caller, not kept here.
     """
     del settings
-    intents = discord.Intents.default()
+    # Interactions arrive without any intent; `guilds` keeps discord.py's guild and channel
+    # cache right. Without the message intents the gateway sends no chat traffic at all.
+    intents = discord.Intents.none()
+    intents.guilds = True
     client = discord.AutoShardedClient(intents=intents) if sharded else discord.Client(intents=intents)
     handler = AdvisorHandler(engine, defer_after=defer_after)
     client.add_dynamic_items(bound_item(handler))
     add_commands(app_commands.CommandTree(client), handler)
     guard_interaction_parser(client)
     return client
-
-
-def command_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
-    """The tree `build_client` attached (discord.py keeps it on the connection state)."""
-    tree = client._connection._command_tree
-    if tree is None:
-        raise LookupError("this client has no command tree: build it with build_client()")
-    return tree

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.client import COMMAND, add_commands, build_client
+from adapters.discord.redaction import install_token_redaction
 from adapters.settings import Secret, Settings
 from bot.engine import Engine
 from bot.errors import SettingsError
@@ -30,6 +31,8 @@ PERMISSIONS: Final = discord.Permissions(view_channel=True, send_messages=True, 
 """Replies go through interactions, which need no permission; these let a shared result
 show as an embed in channels the bot is a member of."""
 AUTHORIZE: Final = "https://discord.com/oauth2/authorize"
+AUTHENTICATION_FAILED: Final = 4004
+"""The gateway close code for a bad or revoked token."""
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +132,17 @@ async def serve(settings: Settings, *, token: Secret, sharded: bool) -> None:
 
 def _run(settings: Settings, *, sharded: bool, out: TextIO) -> int:
     token = _token(settings)
-    discord.utils.setup_logging()
+    if not logging.getLogger().handlers:  # respect logging someone already set up
+        discord.utils.setup_logging()
+    install_token_redaction()
     out.write(f"Starting the Discord bot{' (sharded)' if sharded else ''}; Ctrl+C stops it.\n")
     out.flush()
     try:
         asyncio.run(serve(settings, token=token, sharded=sharded))
-    except discord.LoginFailure:
-        # discord.py's message names no token; ours neither.
+    except (discord.LoginFailure, discord.ConnectionClosed) as error:
+        if isinstance(error, discord.ConnectionClosed) and error.code != AUTHENTICATION_FAILED:
+            raise
+        # Neither discord.py's message nor ours shows the token.
         raise SettingsError(
             name="DISCORD_TOKEN", expected="a valid bot token (Discord rejected this one)", got="(hidden)"
         ) from None

@@ -21,7 +21,7 @@ from adapters.ids import Action, ActionId, MalformedAction
 from bot.conversation import Actor
 from bot.engine import Engine
 from bot.errors import AdvisorError, NoConversation, NotYourConversation, StaleAnswer
-from bot.replies import ResultReply
+from bot.replies import Reply, ResultReply
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ class AdvisorHandler:
         await _send(interaction, outcome, deferred=deferred, component=component)
 
 
-def _edit(reply: Any) -> Outcome:
+def _edit(reply: Reply) -> Outcome:
     return Outcome(Mode.EDIT, render(reply))
 
 

@@ -28,6 +28,9 @@ EMBED_FIELD_NAME: Final = 256
 ROW_WIDTH: Final = 5
 COLOUR: Final = discord.Colour.blurple()
 ELLIPSIS: Final = "…"
+SHORT_FOOTER: Final = 200
+SHORT_DESCRIPTION: Final = 1000
+MIN_FIELD: Final = 80
 
 HELP_TEXT: Final = """**/choose-framework** asks a few questions and recommends a Python web framework,
 with reasons and sources.
@@ -43,8 +46,8 @@ Under the result: **Share** posts it in this channel."""
 class InertView(discord.ui.View):
     """A view that only lays out components and never listens.
 
-    discord.py keeps every sent, unfinished view in memory and dispatches its items as well
-    as the DynamicItems, so a live view would both leak and handle each click twice.
+    discord.py keeps every sent, unfinished view in memory (15 minutes for an ephemeral
+    message, for ever otherwise) and dispatches each click to it besides the DynamicItems.
     Reporting "finished" keeps it out of the view store; the DynamicItems do the routing.
     """
 
@@ -90,9 +93,31 @@ def clip_lines(lines: Iterable[str], limit: int) -> str:
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:
-    """Drop fields from the end, then shorten the description, until the 6000 total holds."""
+    """Keep the embed within Discord's 6000-character total.
+
+    The fields carry the reasons and the sources, so the footer and description give way
+    first; then every field is shortened by an even share; a field is dropped only when none
+    can shrink any further.
+    """
+    if len(embed) <= limits.EMBED_TOTAL:
+        return embed
+    if embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, SHORT_FOOTER))
+    if embed.description and len(embed) > limits.EMBED_TOTAL:
+        over = len(embed) - limits.EMBED_TOTAL
+        embed.description = clip(embed.description, max(SHORT_DESCRIPTION, len(embed.description) - over))
     while len(embed) > limits.EMBED_TOTAL and embed.fields:
-        embed.remove_field(len(embed.fields) - 1)
+        share = -(-(len(embed) - limits.EMBED_TOTAL) // len(embed.fields))
+        shrunk = False
+        for index, f in enumerate(embed.fields):
+            value = f.value or ""
+            target = max(MIN_FIELD, len(value) - share)
+            if target < len(value):
+                new = clip_lines(value.split("\n"), target)
+                embed.set_field_at(index, name=f.name or "", value=new or ELLIPSIS, inline=False)
+                shrunk = True
+        if not shrunk:
+            embed.remove_field(len(embed.fields) - 1)
     if len(embed) > limits.EMBED_TOTAL and embed.description:
         over = len(embed) - limits.EMBED_TOTAL
         embed.description = clip(embed.description, max(1, len(embed.description) - over))

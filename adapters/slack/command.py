@@ -86,7 +86,7 @@ def check_settings(settings: Settings, *, socket: bool) -> None:
 
 
 async def run(settings: Settings, *, socket: bool, host: str, port: int, stdout: TextIO) -> None:
-    from aiohttp import web
+    from aiohttp import ClientSession, web
 
     from adapters.slack.app import build_app
     from adapters.slack.deliveries import open_delivery_log
@@ -99,9 +99,10 @@ async def run(settings: Settings, *, socket: bool, host: str, port: int, stdout:
     pack = registry.load(settings.pack_dir)
     store = await open_store(settings.db_url)
     deliveries = open_delivery_log(settings.db_url)
+    session = ClientSession()
     try:
         engine = Engine(store=store, registry=registry, advisor=pack.id, idle_timeout=settings.idle_timeout)
-        app = build_app(engine, settings, deliveries=deliveries)
+        app = build_app(engine, settings, deliveries=deliveries, session=session)
         if socket:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -126,6 +127,7 @@ async def run(settings: Settings, *, socket: bool, host: str, port: int, stdout:
         finally:
             await runner.cleanup()
     finally:
+        await session.close()
         await deliveries.close()
         await store.close()
 

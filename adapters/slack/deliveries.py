@@ -2,8 +2,9 @@
 
 Slack resends a command, click or event it believes was not acknowledged. The resend carries the
 same `trigger_id` (commands, clicks) or `event_id` (events), so the first process to *claim* that
-id handles it and every later copy is dropped. Claims live in the project's SQLite file, so a
-resend that lands on another process, or after a restart, is still recognised.
+id handles it and every later copy is dropped. Claims live in the project's database (the
+SQLite file, or PostgreSQL: see pg_deliveries.py), so a resend that lands on another process,
+or after a restart, is still recognised.
 """
 
 from __future__ import annotations
@@ -112,6 +113,12 @@ def sqlite_path(db_url: str) -> str | None:
 
 
 def open_delivery_log(db_url: str) -> DeliveryLog:
+    """Claims beside the conversations: in the SQLite file, or in PostgreSQL for replicas."""
+    scheme = urlsplit(db_url).scheme if "://" in db_url else ""
+    if scheme in ("postgresql", "postgres"):
+        from adapters.slack.pg_deliveries import PostgresDeliveryLog
+
+        return PostgresDeliveryLog(db_url)
     path = sqlite_path(db_url)
     if path is None or path == ":memory:":
         return MemoryDeliveryLog()

@@ -4,14 +4,14 @@ Every method is one statement on a pooled connection, hence one transaction; a s
 single conditional `UPDATE ... WHERE id = $1 AND version = $2`, so two clicks racing in two
 processes apply once, and a process killed mid-click leaves the row as it was or as it
 became, never half-written. asyncpg was chosen over psycopg 3 by measurement (see
-docs/scaling.md). asyncpg ships no type information, so it is confined to `_Pool` below:
-everything else in this module is typed.
+docs/scaling.md). asyncpg ships no type information, so the statements go through the
+typed `_Pool` and `_Record` protocols below; only opening and migrating touch asyncpg itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -60,7 +60,7 @@ _SELECT = f"SELECT {_COLUMNS} FROM conversations"
 _Row = tuple[str, str, str, str, str, str, str, int, int, float, float, float]
 """A conversations row in _COLUMNS order; NOT NULL columns, so these are the real types."""
 
-_DELETED = re.compile(r"^(?:DELETE|UPDATE) (\d+)$")
+_COMMAND_TAG = re.compile(r"^(?:DELETE|UPDATE) (\d+)$")
 
 
 async def _keep_session(connection: Any) -> None:
@@ -74,15 +74,21 @@ async def _keep_session(connection: Any) -> None:
     """
 
 
+class _Record(Protocol):
+    """An asyncpg.Record, as far as this store reads it: the values in column order."""
+
+    def __iter__(self) -> Iterator[object]: ...
+
+
 class _Pool(Protocol):
     """The part of asyncpg.Pool this store uses, typed."""
 
-    async def fetchrow(self, query: str, *args: object) -> Any: ...
+    async def fetchrow(self, query: str, *args: object) -> _Record | None: ...
     async def execute(self, query: str, *args: object) -> str: ...
     async def close(self) -> None: ...
 
 
-def _to_conversation(record: Any) -> Conversation:
+def _to_conversation(record: _Record) -> Conversation:
     row = cast(_Row, tuple(record))
     cid, platform, workspace, user, advisor, pack_version, answers, step, version = row[:9]
     created, updated, expires = row[9:]
@@ -101,7 +107,7 @@ def _to_conversation(record: Any) -> Conversation:
 
 def _affected(status: str) -> int:
     """Rows changed, from a command tag such as "UPDATE 1" or "DELETE 3"."""
-    match = _DELETED.match(status)
+    match = _COMMAND_TAG.match(status)
     return int(match.group(1)) if match else 0
 
 
@@ -128,6 +134,12 @@ def _unavailable(location: str, error: BaseException) -> StoreUnavailable:
             cause="the database does not exist",
             fix="Create it (createdb) or name an existing one in ADVISOR_DB.",
         )
+    if isinstance(error, asyncpg.InvalidSchemaNameError):
+        return StoreUnavailable(
+            location=location,
+            cause="the schema named by search_path does not exist",
+            fix="Create it (CREATE SCHEMA ...) or drop search_path from ADVISOR_DB.",
+        )
     if isinstance(error, asyncpg.InsufficientPrivilegeError):
         return StoreUnavailable(
             location=location,
@@ -148,7 +160,7 @@ def _unavailable(location: str, error: BaseException) -> StoreUnavailable:
         )
     return StoreUnavailable(
         location=location,
-        cause=type(error).__name__,
+        cause=f"{type(error).__name__}: {error}",
         fix="Check the server's log, or set ADVISOR_DB to another database.",
     )
 
@@ -178,7 +190,6 @@ class PostgresStore:
         *,
         min_size: int = 1,
         max_size: int = 10,
-        server_settings: Mapping[str, str] | None = None,
     ) -> PostgresStore:
         """Connect a pool and bring the schema up to date.
 
@@ -194,7 +205,6 @@ class PostgresStore:
                 max_size=max_size,
                 timeout=CONNECT_TIMEOUT_S,
                 reset=_keep_session,
-                server_settings=dict(server_settings) if server_settings else None,
             )
         except (*_CONNECTION_ERRORS, asyncpg.PostgresError) as error:
             raise _unavailable(location, error) from None

@@ -1,14 +1,19 @@
 """The default store: one SQLite file through aiosqlite, safe for many tasks and several processes.
 
-Each method is one synchronous function run in one hop on aiosqlite's worker thread, so no
-two tasks ever share an implicit transaction; writes are single conditional statements
-(`... WHERE version = ?`), which is what makes concurrent clicks apply exactly once.
+Every operation is one synchronous function; writes are single conditional statements
+(`... WHERE version = ?`), which is what makes concurrent clicks apply exactly once, even across
+processes. Operations queued while the worker thread is busy run together in one thread hop and
+one explicit `BEGIN IMMEDIATE ... COMMIT` (group commit): each statement is still atomic on its
+own, no task ever holds a transaction open across an await, and a thousand concurrent clicks
+cost a few hops instead of two thousand.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -108,6 +113,31 @@ def _explain(location: str, error: sqlite3.Error) -> StoreUnavailable:
     )
 
 
+def _apply_batch(
+    conn: sqlite3.Connection, *, operations: Sequence[Callable[[sqlite3.Connection], object]]
+) -> list[tuple[bool, object]]:
+    """Run queued operations; one of them failing (a duplicate key) does not undo the others."""
+    if len(operations) == 1:
+        try:
+            return [(True, operations[0](conn))]
+        except sqlite3.Error as error:
+            return [(False, error)]
+    outcomes: list[tuple[bool, object]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for operation in operations:
+            try:
+                outcomes.append((True, operation(conn)))
+            except sqlite3.Error as error:
+                outcomes.append((False, error))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
 class SqliteStore:
     """Conversations in one SQLite file (WAL, synchronous=NORMAL, busy_timeout)."""
 
@@ -115,6 +145,8 @@ class SqliteStore:
         self._db = db
         self._location = location
         self._busy_timeout_ms = busy_timeout_ms
+        self._queue: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future[object]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
@@ -136,26 +168,58 @@ class SqliteStore:
             raise _explain(location, error) from error
         store = cls(db, location, busy_timeout_ms=busy_timeout_ms)
         try:
-            await store._run(store._migrate)
+            await store._hop(store._migrate)
         except BaseException:
             await db.close()
             raise
         return store
 
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the connection's own thread in one hop (aiosqlite's internal queue)."""
-        conn = self._db._conn  # the sqlite3 connection, used only on its own thread
+        conn = self._db._conn
 
         def call() -> T:
             return fn(conn)
 
         try:
             result: T = await self._db._execute(call)  # type: ignore[no-untyped-call]  # one hop
+        except sqlite3.Error as error:
+            raise _explain(self._location, error) from error
+        return result
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Queue one operation; the drainer runs everything queued so far in one transaction."""
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        self._queue.append((fn, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        try:
+            result = await future
         except sqlite3.IntegrityError:
             raise
         except sqlite3.Error as error:
             raise _explain(self._location, error) from error
-        return result
+        return result  # type: ignore[return-value]  # the future holds fn's own result
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                outcomes = await self._hop(
+                    functools.partial(_apply_batch, operations=[fn for fn, _ in batch])
+                )
+            except StoreUnavailable as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)  # type: ignore[arg-type]  # a failed op's exception
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
@@ -311,4 +375,6 @@ class SqliteStore:
         return await self._run(fn)
 
     async def close(self) -> None:
+        if self._drainer is not None:
+            await self._drainer
         await self._db.close()

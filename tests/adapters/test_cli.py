@@ -74,7 +74,17 @@ def test_graph_draws_mermaid_and_dot(env: dict[str, str]) -> None:
 
 def test_recommend_answers_a_whole_path_as_json(env: dict[str, str]) -> None:
     code, out, _ = run(
-        ["recommend", "--pack", str(TINY), "-a", "kind=api", "-a", "size=Large and long-lived", "--format", "json"],
+        [
+            "recommend",
+            "--pack",
+            str(TINY),
+            "-a",
+            "kind=api",
+            "-a",
+            "size=Large and long-lived",
+            "--format",
+            "json",
+        ],
         env,
     )
     assert code == EXIT_OK
@@ -155,8 +165,17 @@ async def spawn(env: dict[str, str]) -> AsyncIterator[Callable[[str], Awaitable[
 
     async def start(user: str) -> asyncio.subprocess.Process:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters", "chat", "--pack", str(TINY), "--user", user,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "adapters",
+            "chat",
+            "--pack",
+            str(TINY),
+            "--user",
+            user,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
             env={**os.environ, **env},
         )
         started.append(proc)

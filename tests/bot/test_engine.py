@@ -14,8 +14,8 @@ from bot.engine import Engine
 from bot.errors import (
     ConversationFinished,
     NoConversation,
-    NotYourConversation,
     NothingToUndo,
+    NotYourConversation,
     PackUnavailable,
     StaleAnswer,
     UnknownAnswer,
@@ -30,11 +30,15 @@ async def test_whole_flow_by_clicks_reaches_a_ranked_result(engine: Engine, alic
     first = await engine.start(alice)
     assert isinstance(first, QuestionReply)
     assert first.question_id == "kind"
-    second = await engine.answer(alice, conversation_id=first.conversation_id, step=first.step, option_id="pages")
+    second = await engine.answer(
+        alice, conversation_id=first.conversation_id, step=first.step, option_id="pages"
+    )
     assert isinstance(second, QuestionReply)
     assert second.question_id == "admin"
     assert second.step == first.step + 1
-    done = await engine.answer(alice, conversation_id=second.conversation_id, step=second.step, option_id="need")
+    done = await engine.answer(
+        alice, conversation_id=second.conversation_id, step=second.step, option_id="need"
+    )
     assert isinstance(done, ResultReply)
     rec = done.recommendation
     assert rec.top.subject_id == "alpha"
@@ -92,7 +96,9 @@ async def test_someone_elses_click_changes_nothing(engine: Engine, alice: Actor,
     assert isinstance(first, QuestionReply)
     with pytest.raises(NotYourConversation, match="belongs to someone else"):
         await engine.answer(bob, conversation_id=first.conversation_id, step=first.step, option_id="api")
-    again = await engine.answer(alice, conversation_id=first.conversation_id, step=first.step, option_id="api")
+    again = await engine.answer(
+        alice, conversation_id=first.conversation_id, step=first.step, option_id="api"
+    )
     assert isinstance(again, QuestionReply)
 
 
@@ -118,7 +124,9 @@ async def test_fifty_concurrent_clicks_apply_exactly_once(engine: Engine, alice:
 async def test_back_reranks_and_keeps_old_buttons_stale(engine: Engine, alice: Actor) -> None:
     first = await engine.start(alice)
     assert isinstance(first, QuestionReply)
-    second = await engine.answer(alice, conversation_id=first.conversation_id, step=first.step, option_id="api")
+    second = await engine.answer(
+        alice, conversation_id=first.conversation_id, step=first.step, option_id="api"
+    )
     assert isinstance(second, QuestionReply)
     back = await engine.back(alice, conversation_id=second.conversation_id, step=second.step)
     assert isinstance(back, QuestionReply)

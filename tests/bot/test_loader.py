@@ -58,7 +58,7 @@ def test_malformed_yaml_names_file_line_and_column(pack_dir: Path) -> None:
 
 def test_unknown_and_missing_keys_are_reported_with_their_place(pack_dir: Path) -> None:
     edit(pack_dir / "questions.yaml", "    why: Small tools", "    wy: Small tools")
-    pack, findings = read_pack(pack_dir)
+    _pack, findings = read_pack(pack_dir)
     messages = [str(f) for f in findings]
     assert any("unknown key 'wy'" in m and "questions.yaml:" in m for m in messages)
     assert any("missing required key 'why'" in m for m in messages)
@@ -104,5 +104,5 @@ def test_missing_folder_and_files_say_what_is_expected(tmp_path: Path) -> None:
     with pytest.raises(PackError, match="no such pack folder"):
         load_pack(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(PackError, match="missing pack.yaml"):
+    with pytest.raises(PackError, match=r"missing pack\.yaml"):
         load_pack(tmp_path / "empty")

@@ -71,7 +71,6 @@ def packs(draw: st.DrawFn) -> Pack:
         sources=MappingProxyType({"s": Source("s", "https://example.org", "S")}),
         subjects=subjects,
         questions=MappingProxyType({q.id: q for q in questions}),
-        _subject_index=MappingProxyType({s.id: s for s in subjects}),
     )
 
 

@@ -80,7 +80,9 @@ def message(
 class FakeDiscordApi:
     """Serves `/api/v10/...`; every request is kept in `calls`, in arrival order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, on_callback: Callable[[Call], None] | None = None) -> None:
+        """`on_callback` sees each interaction callback as it arrives (the benchmark's probe)."""
+        self._on_callback = on_callback
         self.calls: list[Call] = []
         self._changed = asyncio.Condition()
         self._callbacks: dict[str, Call] = {}
@@ -124,6 +126,8 @@ class FakeDiscordApi:
             self.calls.append(call)
             if call.interaction_id is not None:
                 self._callbacks.setdefault(call.interaction_id, call)
+                if self._on_callback is not None:
+                    self._on_callback(call)
                 waiter = self._waiting.pop(call.interaction_id, None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(call)

@@ -23,8 +23,20 @@ def test_lint_has_no_errors_and_no_warnings(pack: Pack) -> None:
 
 
 def test_at_least_the_twelve_frameworks(pack: Pack) -> None:
-    wanted = {"django", "flask", "fastapi", "starlette", "litestar", "quart", "pyramid", "falcon",
-              "sanic", "tornado", "aiohttp", "bottle"}
+    wanted = {
+        "django",
+        "flask",
+        "fastapi",
+        "starlette",
+        "litestar",
+        "quart",
+        "pyramid",
+        "falcon",
+        "sanic",
+        "tornado",
+        "aiohttp",
+        "bottle",
+    }
     assert wanted <= {s.id for s in pack.subjects}
 
 
@@ -46,7 +58,8 @@ def test_every_question_explains_itself_and_offers_not_sure(pack: Pack) -> None:
         assert question.why
         unsure = [o for o in question.options if o.unsure]
         assert len(unsure) == 1, question.id
-        assert unsure[0].note and not unsure[0].evidence
+        assert unsure[0].note
+        assert not unsure[0].evidence
 
 
 @pytest.mark.parametrize(

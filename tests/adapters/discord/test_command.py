@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import discord.gateway
@@ -11,6 +12,7 @@ import pytest
 import yarl
 
 from adapters.discord.command import main
+from adapters.discord.redaction import LOGGERS
 from adapters.settings import Settings
 from bot.errors import SettingsError
 from tests.adapters.discord.conftest import BOT_TOKEN
@@ -107,16 +109,22 @@ async def test_sync_logs_in_with_the_token_and_never_prints_it(
 
 
 async def test_run_answers_interactions_from_the_gateway_until_the_token_is_revoked(
-    fake_api: FakeDiscordApi, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    fake_api: FakeDiscordApi,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake_api.gateway_url))
     out = io.StringIO()
+    # `run` installs the token filter on discord.py's loggers; remove it after this test.
+    for name in LOGGERS:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [])
     running = asyncio.create_task(asyncio.to_thread(main, ["run"], settings=settings, stdout=out, environ={}))
 
     await fake_api.wait_for(lambda: bool(fake_api.matching(lambda c: c.path == "gateway/identify")))
     (identify,) = fake_api.matching(lambda c: c.path == "gateway/identify")
     assert identify.authorization == f"Bot {BOT_TOKEN}"
-    assert identify.body["intents"] & discord.Intents.message_content.flag == 0  # no privileged intent
+    assert identify.body["intents"] == discord.Intents(guilds=True).value  # no privileged intent, no chat
 
     payload = command_payload(user("444", "ann"))
     await fake_api.dispatch("INTERACTION_CREATE", payload)
@@ -127,3 +135,6 @@ async def test_run_answers_interactions_from_the_gateway_until_the_token_is_revo
     with pytest.raises(SettingsError, match=r"DISCORD_TOKEN .* expected a valid bot token") as raised:
         await asyncio.wait_for(running, 10)
     assert BOT_TOKEN not in str(raised.value) + out.getvalue()
+    assert "gateway" in caplog.text  # discord.py logged the session at debug level ...
+    assert BOT_TOKEN not in caplog.text  # ... without the token
+    assert payload["token"] not in caplog.text

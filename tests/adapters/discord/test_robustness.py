@@ -12,6 +12,7 @@ from typing import Any
 import discord
 import pytest
 
+from adapters.discord.redaction import install_token_redaction, remove_token_redaction
 from bot.conversation import Actor
 from bot.engine import Engine
 from bot.registry import PackRegistry
@@ -73,6 +74,23 @@ async def test_no_token_reaches_the_logs(bot: Bot, caplog: pytest.LogCaptureFixt
     mine = [r for r in caplog.records if r.name.startswith("adapters")]
     assert mine
     assert all(broken["token"] not in r.getMessage() for r in mine)
+
+
+async def test_interaction_tokens_are_redacted_from_discord_debug_logs(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    installed = install_token_redaction()  # as `advisor discord run` does
+    try:
+        payload = command_payload(ANN)
+        first = await bot.api.wait_callback(bot.feed(payload))
+        await bot.click(ANN, custom_id(first, "Web pages"), components(first))
+    finally:
+        remove_token_redaction(installed)
+
+    callbacks = [r.getMessage() for r in caplog.records if "/callback" in r.getMessage()]
+    assert callbacks, "discord.py logs each callback URL at debug level"
+    assert all(f"/interactions/{payload['id']}/***/callback" in m for m in callbacks[:1])
+    assert "interaction-token-" not in caplog.text
 
 
 @pytest.mark.parametrize(

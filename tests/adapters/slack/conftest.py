@@ -25,6 +25,7 @@ from bot.engine import Engine
 from bot.registry import PackRegistry
 from bot.store.base import ConversationStore
 from bot.store.sqlite import SqliteStore
+from tests.conftest import Clock
 from tests.fakes.slack_api import WAIT, FakeSlack
 
 SECRET = "test-signing-secret-8f3a"
@@ -63,8 +64,11 @@ class RecordingDeliveries(SqliteDeliveryLog):
 class SlackHarness:
     """One running app (rebuildable on the same database) and helpers that sign what they send."""
 
-    def __init__(self, *, fake: FakeSlack, settings: Settings, db_path: Path, registry: PackRegistry) -> None:
+    def __init__(
+        self, *, fake: FakeSlack, settings: Settings, db_path: Path, registry: PackRegistry, clock: Clock
+    ) -> None:
         self.fake = fake
+        self.clock = clock
         self.settings = settings
         self.db_path = db_path
         self.registry = registry
@@ -80,10 +84,11 @@ class SlackHarness:
     async def start(self, store: ConversationStore | None = None, *, shared_session: bool = True) -> None:
         """`shared_session=False` replies through bolt's own `respond` (a new session per reply)."""
         self.store = store if store is not None else await SqliteStore.open(self.db_path)
-        self.engine = Engine(store=self.store, registry=self.registry, advisor="tiny")
+        self.engine = Engine(store=self.store, registry=self.registry, advisor="tiny", clock=self.clock)
         self.deliveries = RecordingDeliveries(self.db_path)
         self.app_session = ClientSession() if shared_session else None
         app = build_app(self.engine, self.settings, deliveries=self.deliveries, session=self.app_session)
+        self.app = app
         self._runner = web.AppRunner(web_app(app))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -230,10 +235,14 @@ def slack_settings(tmp_path: Path, fake_slack: FakeSlack, tiny_path: Path) -> Se
 
 @pytest.fixture
 async def slack(
-    fake_slack: FakeSlack, slack_settings: Settings, tmp_path: Path, registry: PackRegistry
+    fake_slack: FakeSlack, slack_settings: Settings, tmp_path: Path, registry: PackRegistry, clock: Clock
 ) -> AsyncIterator[SlackHarness]:
     harness = SlackHarness(
-        fake=fake_slack, settings=slack_settings, db_path=tmp_path / "advisor.db", registry=registry
+        fake=fake_slack,
+        settings=slack_settings,
+        db_path=tmp_path / "advisor.db",
+        registry=registry,
+        clock=clock,
     )
     await harness.start()
     yield harness

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from datetime import timedelta
 from typing import Any
 
 from adapters.ids import Action, ActionId
@@ -84,6 +87,21 @@ async def test_share_posts_the_result_in_the_channel_with_whose_it_is(slack: Sla
     updated = await slack.fake.next_post()
     assert updated.body["replace_original"] is True
     assert f"Shared in <#{CHANNEL}>" in updated.text
+
+
+async def test_share_twice_posts_once(slack: SlackHarness) -> None:
+    result = await _to_result(slack)
+    share = buttons(result)["Share to channel"]
+    await asyncio.gather(slack.click(share), slack.click(share))
+    posted = await slack.fake.next_api_call()
+    assert posted.method == "chat.postMessage"
+    replies = [await slack.fake.next_post(), await slack.fake.next_post()]
+    assert sorted("already shared" in r.text for r in replies) == [False, True]
+    await slack.command("status", hook="sentinel")
+    while (await slack.fake.next_post()).hook != "sentinel":
+        pass
+    assert slack.fake.api_calls.empty()
+    assert slack.fake.counts["chat.postMessage"] == 1
 
 
 async def test_share_is_retried_after_a_429(slack: SlackHarness) -> None:
@@ -185,3 +203,27 @@ async def test_every_button_carries_conversation_and_step(slack: SlackHarness) -
     ids = _decode_all(first)
     assert len({(a.conversation_id, a.step) for a in ids}) == 1
     assert {a.action for a in ids} == {Action.ANSWER, Action.RESTART, Action.WHY}
+
+
+async def test_after_a_long_pause_resume_or_start_over(slack: SlackHarness) -> None:
+    await slack.command()
+    first = buttons(await slack.fake.next_post())
+    await slack.click(first["JSON API"])
+    second = buttons(await slack.fake.next_post())
+    slack.clock.advance(timedelta(hours=25))
+    await slack.click(second["Large and long-lived"])
+    offer = await slack.fake.next_post()
+    assert "more than 24 hours ago" in offer.text
+    assert {"Resume", "Start over"} <= set(buttons(offer))
+    await slack.click(buttons(offer)["Resume"])
+    resumed = await slack.fake.next_post()
+    assert resumed.body["replace_original"] is True
+    assert "How big is it?" in resumed.text  # the answer given before the pause is kept
+
+
+async def test_events_url_verification_answers_the_challenge(slack: SlackHarness) -> None:
+    """What Slack sends when the Request URL is saved in the app settings (HTTP mode)."""
+    body = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})
+    status, text = await slack.post(body, content_type="application/json")
+    assert status == 200
+    assert "c-123" in text

@@ -17,6 +17,7 @@ from bot.store.base import ConversationStore
 from bot.store.sqlite import SqliteStore
 from tests.adapters.slack.conftest import SECRET, TEAM, TOKEN, SlackHarness, signed_headers
 from tests.adapters.slack.test_flow import buttons
+from tests.fakes.slack_api import WAIT
 
 T = TypeVar("T")
 KEY = ConversationKey("slack", TEAM, "U1", "tiny")
@@ -236,7 +237,8 @@ async def test_ack_comes_before_the_store_answers(slack: SlackHarness) -> None:
     store: ConversationStore = gated  # type: ignore[assignment]
     await slack.start(store)
     started = time.monotonic()
-    assert await slack.command() == 200  # acknowledged while the store is still blocked
+    # Acknowledged while the store is still blocked (the guard turns a hang into a failure).
+    assert await asyncio.wait_for(slack.command(), timeout=WAIT) == 200
     assert time.monotonic() - started < 3
     assert slack.fake.webhook_posts.empty()
     gated.gate.set()

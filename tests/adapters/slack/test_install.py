@@ -17,12 +17,13 @@ from adapters.settings import Secret, Settings
 from bot.conversation import ConversationKey
 from bot.registry import PackRegistry
 from tests.adapters.slack.conftest import SlackHarness
+from tests.conftest import Clock
 from tests.fakes.slack_api import INSTALLED_TOKEN, FakeSlack
 
 
 @pytest.fixture
 async def oauth_slack(
-    fake_slack: FakeSlack, slack_settings: Settings, tmp_path: Path, registry: PackRegistry
+    fake_slack: FakeSlack, slack_settings: Settings, tmp_path: Path, registry: PackRegistry, clock: Clock
 ) -> AsyncIterator[SlackHarness]:
     settings = replace(
         slack_settings,
@@ -31,7 +32,7 @@ async def oauth_slack(
         slack_client_secret=Secret("client-secret-value-9"),
     )
     harness = SlackHarness(
-        fake=fake_slack, settings=settings, db_path=tmp_path / "advisor.db", registry=registry
+        fake=fake_slack, settings=settings, db_path=tmp_path / "advisor.db", registry=registry, clock=clock
     )
     await harness.start()
     yield harness

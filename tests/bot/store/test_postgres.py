@@ -6,7 +6,7 @@ import asyncio
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs
 import pytest
 
 from bot.errors import StoreUnavailable
@@ -64,6 +64,12 @@ async def test_unreachable_server_names_the_fix_and_hides_the_password(
 async def test_a_missing_database_is_named(postgres_schema_url: str) -> None:
     url = urlunsplit(urlsplit(postgres_schema_url)._replace(path="/advisor_no_such_db"))
     with pytest.raises(StoreUnavailable, match=r"database does not exist.*createdb"):
+        await PostgresStore.open(url)
+
+
+async def test_a_missing_schema_is_named(postgres_schema_url: str) -> None:
+    url = postgres_schema_url.replace("search_path=advisor_test_", "search_path=advisor_absent_", 1)
+    with pytest.raises(StoreUnavailable, match=r"schema named by search_path does not exist"):
         await PostgresStore.open(url)
 
 

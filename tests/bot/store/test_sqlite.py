@@ -159,12 +159,15 @@ async def test_read_only_file_is_explained(db_path: Path) -> None:
     await store.close()
     for suffix in ("-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    with read_only(db_path), pytest.raises(StoreUnavailable, match="read-only|cannot be opened"):
+    async def try_to_write() -> None:
         reopened = await SqliteStore.open(db_path)
         try:
             await reopened.save(conversation(answers=(("kind", "api"),)), expected_version=1)
         finally:
             await reopened.close()
+
+    with read_only(db_path), pytest.raises(StoreUnavailable, match=r"read-only|cannot be opened"):
+        await try_to_write()
     raw = sqlite3.connect(db_path)
     try:
         assert raw.execute("SELECT answers FROM conversations").fetchone()[0] == ""

@@ -1,0 +1,84 @@
+"""Reading Slack payloads (pure): who acted, what they clicked, which delivery it was.
+
+Everything an adapter needs from bolt's `body` dict is taken out here, at the border, so the
+listeners deal only in core values (`Actor`, `ActionId` text, keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from adapters.ids import MalformedAction
+from bot.conversation import Actor
+from bot.errors import AdvisorError
+
+PLATFORM = "slack"
+
+Body = Mapping[str, Any]
+
+
+class MalformedRequest(AdvisorError):
+    """A signed request that lacks what every Slack interaction carries (user, workspace)."""
+
+    def __init__(self, missing: str) -> None:
+        self.missing = missing
+        super().__init__(
+            f"This request has no {missing}, so the advisor can't tell whose it is. "
+            "Try the command again; if it keeps happening, reinstall the app."
+        )
+
+
+def _get(body: Body, *path: str) -> Any:
+    value: Any = body
+    for part in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def actor_of(body: Body, *, user: str | None = None) -> Actor:
+    """Who acted: the workspace is the team, prefixed by the Enterprise Grid org when there is one."""
+    team = body.get("team_id") or _get(body, "team", "id") or _get(body, "user", "team_id")
+    enterprise = body.get("enterprise_id") or _get(body, "enterprise", "id")
+    who = user or body.get("user_id") or _get(body, "user", "id")
+    if not isinstance(team, str) or not team:
+        raise MalformedRequest("team id")
+    if not isinstance(who, str) or not who:
+        raise MalformedRequest("user id")
+    workspace = f"{enterprise}/{team}" if isinstance(enterprise, str) and enterprise else team
+    return Actor(PLATFORM, workspace, who)
+
+
+def clicked_value(body: Body) -> str:
+    """The ActionId text of the clicked button or the chosen select option."""
+    actions = body.get("actions")
+    if not isinstance(actions, Sequence) or not actions or not isinstance(actions[0], Mapping):
+        raise MalformedAction("")
+    action = actions[0]
+    value = action.get("value") or _get(action, "selected_option", "value")
+    if not isinstance(value, str):
+        raise MalformedAction("")
+    return value
+
+
+def delivery_key(body: Body) -> str | None:
+    """What stays the same when Slack resends one delivery: trigger_id, or event_id for events."""
+    if isinstance(event_id := body.get("event_id"), str):
+        return f"event:{event_id}"
+    if isinstance(trigger := body.get("trigger_id"), str):
+        team = body.get("team_id") or _get(body, "team", "id") or ""
+        return f"trigger:{team}:{trigger}"
+    return None
+
+
+def channel_of(body: Body) -> str | None:
+    channel = _get(body, "channel", "id") or _get(body, "container", "channel_id") or body.get("channel_id")
+    return channel if isinstance(channel, str) else None
+
+
+def is_resend(request: AsyncBoltRequest) -> bool:
+    return bool(request.headers.get("x-slack-retry-num"))

@@ -1,0 +1,222 @@
+"""Store benchmark: N users completing flows through the engine on SQLite, against raw sqlite3.
+
+Baseline (same run, same machine): plain `sqlite3`, WAL, synchronous=NORMAL, one read plus one
+versioned UPDATE per step, autocommit, in one thread. Prints JSON: steps/s, p50/p99 per click,
+the ratio to the baseline, and a 50-task race on one conversation (applied must be exactly 1).
+
+    python bench/store_bench.py [--users 1,100,1000] [--flows 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.conversation import Actor  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.errors import StaleAnswer  # noqa: E402
+from bot.registry import PackRegistry  # noqa: E402
+from bot.replies import QuestionReply, ResultReply  # noqa: E402
+from bot.store.sqlite import MIGRATIONS, SqliteStore  # noqa: E402
+
+PACK = ROOT / "knowledge" / "python-web"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def raw_baseline(path: Path, users: int, steps_per_user: int) -> dict[str, float]:
+    """The store's own table, one full-row read and one versioned UPDATE per step, no asyncio."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for u in range(users):
+        conn.execute(
+            "INSERT INTO conversations VALUES (?, 'bench', 'w', ?, 'python-web', 'v', '', 1, 1, 0, 0, 0)",
+            (f"u{u}", f"user{u}"),
+        )
+    order = [u for _ in range(steps_per_user) for u in range(users)]
+    latencies = []
+    start = time.perf_counter()
+    for u in order:
+        t0 = time.perf_counter()
+        cid = f"u{u}"
+        row = conn.execute("SELECT * FROM conversations WHERE id = ?", (cid,)).fetchone()
+        answers, step, version = row[6], row[7], row[8]
+        conn.execute(
+            "UPDATE conversations SET pack_version = ?, answers = ?, step = ?, version = version + 1,"
+            " updated_at = ?, expires_at = ? WHERE id = ? AND version = ?",
+            ("v", (answers + ";q=o").lstrip(";"), step + 1, time.time(), time.time() + 86400, cid, version),
+        )
+        latencies.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return {
+        "steps": len(order),
+        "steps_per_s": len(order) / elapsed,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+async def engine_run(path: Path, users: int, flows: int) -> dict[str, float]:
+    registry = PackRegistry()
+    registry.load(PACK)
+    store = await SqliteStore.open(path)
+    engine = Engine(store=store, registry=registry, advisor="python-web")
+    rng = random.Random(7)
+    latencies: list[float] = []
+    steps = 0
+
+    async def user(index: int) -> None:
+        nonlocal steps
+        actor = Actor("bench", "w", f"user{index}")
+        for _ in range(flows):
+            reply = await engine.start(actor)
+            if isinstance(reply, ResultReply):
+                reply = await engine.restart(actor)
+            while isinstance(reply, QuestionReply):
+                choice = rng.choice(reply.choices)
+                t0 = time.perf_counter()
+                reply = await engine.answer(
+                    actor, conversation_id=reply.conversation_id, step=reply.step, option_id=choice.id
+                )
+                latencies.append(time.perf_counter() - t0)
+                steps += 1
+            reply = await engine.restart(actor)
+
+    # Conversations exist before timing starts, so creation is not counted as a click.
+    await asyncio.gather(*(engine.start(Actor("bench", "w", f"user{i}")) for i in range(users)))
+    start = time.perf_counter()
+    await asyncio.gather(*(user(i) for i in range(users)))
+    elapsed = time.perf_counter() - start
+    await store.close()
+    return {
+        "steps": steps,
+        "steps_per_s": steps / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+async def paced_run(path: Path, users: int, rate: float, seconds: float) -> dict[str, float]:
+    """Open loop: `users` people clicking at `rate` clicks/s in all (Poisson think times), so the
+    latency is what one click costs under that load rather than the length of a queue."""
+    registry = PackRegistry()
+    registry.load(PACK)
+    store = await SqliteStore.open(path)
+    engine = Engine(store=store, registry=registry, advisor="python-web")
+    rng = random.Random(11)
+    latencies: list[float] = []
+    replies = await asyncio.gather(*(engine.start(Actor("bench", "w", f"p{i}")) for i in range(users)))
+    deadline = time.perf_counter() + seconds
+
+    async def user(index: int, reply: object) -> None:
+        actor = Actor("bench", "w", f"p{index}")
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(rng.expovariate(rate / users))
+            if not isinstance(reply, QuestionReply):
+                reply = await engine.restart(actor)
+                continue
+            t0 = time.perf_counter()
+            reply = await engine.answer(
+                actor,
+                conversation_id=reply.conversation_id,
+                step=reply.step,
+                option_id=rng.choice(reply.choices).id,
+            )
+            latencies.append(time.perf_counter() - t0)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(user(i, r) for i, r in enumerate(replies)))
+    elapsed = time.perf_counter() - start
+    await store.close()
+    return {
+        "users": users,
+        "offered_clicks_per_s": rate,
+        "clicks": len(latencies),
+        "achieved_clicks_per_s": len(latencies) / max(seconds, elapsed),
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+async def race(path: Path, tasks: int = 50) -> dict[str, int]:
+    registry = PackRegistry()
+    registry.load(PACK)
+    store = await SqliteStore.open(path)
+    engine = Engine(store=store, registry=registry, advisor="python-web")
+    actor = Actor("bench", "w", "racer")
+    first = await engine.start(actor)
+    assert isinstance(first, QuestionReply)
+    outcomes = await asyncio.gather(
+        *(
+            engine.answer(
+                actor,
+                conversation_id=first.conversation_id,
+                step=first.step,
+                option_id=first.choices[i % len(first.choices)].id,
+            )
+            for i in range(tasks)
+        ),
+        return_exceptions=True,
+    )
+    stored = await store.get_by_id(first.conversation_id)
+    await store.close()
+    return {
+        "tasks": tasks,
+        "applied": sum(isinstance(o, QuestionReply | ResultReply) for o in outcomes),
+        "already_answered": sum(isinstance(o, StaleAnswer) for o in outcomes),
+        "stored_answers": len(stored.answers) if stored else -1,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", default="1,100,1000")
+    parser.add_argument("--flows", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=1000.0, help="clicks/s offered in the paced run")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, users in enumerate(int(u) for u in args.users.split(",")):
+            flows = max(args.flows, 30 if users == 1 else args.flows)
+            engine = asyncio.run(engine_run(Path(tmp) / f"engine{n}.db", users, flows))
+            steps_per_user = max(1, engine["steps"] // users)
+            raw = raw_baseline(Path(tmp) / f"raw{n}.db", users, steps_per_user)
+            results.append(
+                {
+                    "users": users,
+                    "engine": engine,
+                    "raw_sqlite3": raw,
+                    "ratio_steps_per_s": engine["steps_per_s"] / raw["steps_per_s"],
+                }
+            )
+        contention = asyncio.run(race(Path(tmp) / "race.db"))
+        paced = asyncio.run(paced_run(Path(tmp) / "paced.db", 1000, args.rate, 3.0))
+    print(
+        json.dumps(
+            {"benchmark": "store", "runs": results, "paced_1000_users": paced, "race_50_tasks": contention},
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
