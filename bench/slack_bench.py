@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import random
 import statistics
 import sys
 import tempfile
@@ -155,7 +156,7 @@ async def user_session(
         nonlocal counter
         counter += 1
         if pause:
-            await asyncio.sleep(pause)  # a person reading before the next click
+            await asyncio.sleep(pause * random.uniform(0.5, 1.5))  # a person reading, then clicking
         hook = f"{user}-{counter}"
         body = make(f"{sink_url}/webhook/{hook}", f"{user}.{counter}")
         arrived = sink.expect(hook)
@@ -185,7 +186,7 @@ async def baseline_session(
     value = "adv:abcdefghijkl:1:a:pages"
     for n in range(count):
         if pause:
-            await asyncio.sleep(pause)
+            await asyncio.sleep(pause * random.uniform(0.5, 1.5))
         body = click_body(user, value, "http://127.0.0.1:9/webhook/x", f"{user}.{n}")
         started = time.perf_counter()
         async with http.post(url, data=body, headers=signed(body)) as response:
@@ -345,7 +346,10 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=8, help="walks to the result per user")
     parser.add_argument("--pack", type=Path, default=ROOT / "tests" / "packs" / "tiny")
     parser.add_argument(
-        "--pause", type=float, default=0.0, help="seconds each user waits before a request (0: flat out)"
+        "--pause",
+        type=float,
+        default=0.0,
+        help="mean seconds each user waits before a request, ±50%% (0: flat out)",
     )
     options = parser.parse_args()
     print(json.dumps(asyncio.run(main(options.users, options.rounds, options.pack, options.pause)), indent=2))

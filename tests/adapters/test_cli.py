@@ -236,3 +236,25 @@ async def test_ctrl_c_mid_conversation_keeps_the_answers(spawn: Spawn) -> None:
     assert "Your answers are saved" in tail
     again = await spawn("gina")
     assert "How big is it?" in await _read_until(again, "Answer with a number")
+
+
+def test_chat_path_imports_no_chat_sdk(env: dict[str, str]) -> None:
+    """The terminal starts fast because no Slack, Discord or PostgreSQL library is imported."""
+    import subprocess
+
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import io, sys\nfrom adapters.cli import main\n"
+            f"main(['chat', '--pack', {str(TINY)!r}, '--user', 'p'], stdin=io.StringIO(''),"
+            " stdout=io.StringIO())\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'discord', 'slack_bolt', 'slack_sdk', 'aiohttp', 'asyncpg'}))",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=True,
+    )
+    assert probe.stdout.strip() == "[]"

@@ -81,3 +81,12 @@ def test_no_error_of_the_2020_article_is_repeated(myth: str) -> None:
                 assert re.search(r"not|never|isn't|myth|wrong|doesn't|no built-in|MTV", line, re.I), (
                     f"{path.name}:{number} repeats a 2020 error: {line.strip()}"
                 )
+
+
+def test_readme_diagram_is_current(pack: Pack) -> None:
+    from bot.graph import to_mermaid
+
+    readme = (PYTHON_WEB / "README.md").read_text()
+    assert "```mermaid\n" + to_mermaid(pack) + "```" in readme, (
+        "regenerate with: advisor graph knowledge/python-web --format mermaid"
+    )

@@ -159,6 +159,7 @@ async def test_read_only_file_is_explained(db_path: Path) -> None:
     await store.close()
     for suffix in ("-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
     async def try_to_write() -> None:
         reopened = await SqliteStore.open(db_path)
         try:

@@ -1,0 +1,102 @@
+"""`advisor chat` time to first question: process start until the first question is on stdout.
+
+Baselines in the same run: a bare `python -c pass` start, and a start that only imports what the
+chat path needs (`yaml`, `aiosqlite`, `asyncio`), so the advisor's own cost shows as a difference.
+Also reports which chat SDKs the chat path imported (must be none).
+
+    python bench/chat_bench.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def first_line_after_start(command: list[str], env: dict[str, str], marker: str) -> float:
+    """Seconds from spawning `command` until a stdout line containing `marker` arrives."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT
+    )
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        if marker in raw.decode():
+            elapsed = time.perf_counter() - t0
+            break
+    else:
+        raise RuntimeError(f"{command} ended without printing {marker!r}")
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    if proc.stdin is not None:
+        proc.stdin.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    python = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ADVISOR_DB": str(Path(tmp) / "chat.db"), "PYTHONPATH": str(ROOT)}
+        chat = [python, "-m", "adapters", "chat", "--user", "bench"]
+        first_line_after_start(chat, env, "Answer with")  # creates the database once
+        cold = []
+        resumed = []
+        for run in range(args.runs):
+            env_run = {**env, "ADVISOR_DB": str(Path(tmp) / f"new{run}.db")}
+            cold.append(first_line_after_start(chat, env_run, "Answer with"))
+            resumed.append(first_line_after_start(chat, env, "Answer with"))
+        bare = [
+            first_line_after_start([python, "-c", "print('ready')"], env, "ready") for _ in range(args.runs)
+        ]
+        deps = [
+            first_line_after_start(
+                [python, "-c", "import asyncio, yaml, aiosqlite; print('ready')"], env, "ready"
+            )
+            for _ in range(args.runs)
+        ]
+        probe = subprocess.run(
+            [
+                python,
+                "-c",
+                "import io, sys\nfrom adapters.cli import main\n"
+                "main(['chat', '--user', 'probe'], stdin=io.StringIO(''), stdout=io.StringIO())\n"
+                "sdks = {'discord', 'slack_bolt', 'slack_sdk', 'aiohttp', 'asyncpg'}\n"
+                "print(sorted(m for m in sys.modules if m.split('.')[0] in sdks))",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+    median_new = statistics.median(cold)
+    result = {
+        "benchmark": "chat_first_question",
+        "runs": args.runs,
+        "new_conversation_median_ms": median_new * 1000,
+        "new_conversation_max_ms": max(cold) * 1000,
+        "resumed_conversation_median_ms": statistics.median(resumed) * 1000,
+        "baseline_bare_python_median_ms": statistics.median(bare) * 1000,
+        "baseline_imports_only_median_ms": statistics.median(deps) * 1000,
+        "advisor_own_ms": (median_new - statistics.median(deps)) * 1000,
+        "target_ms": 300,
+        "chat_sdks_imported": json.loads(probe.stdout.strip().replace("'", '"')),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
