@@ -14,6 +14,11 @@
     ├── PackUnavailable         the conversation's pack version is gone
     ├── StoreUnavailable        the database is locked, read-only, corrupt or unknown
     ├── SettingsError           an environment variable is missing or malformed
+    ├── NoTeamSession           no team session here, or none with that id
+    ├── VoteClosed              a vote (or Next) for a team question that has closed
+    ├── TeamSessionFinished     a vote after the team's result
+    ├── NotAllowedToAdvance     Next from someone who neither started it nor manages the channel
+    ├── NoVotesYet              Next before anyone voted
     └── StoreSignal             signals the engine handles; never shown to a user
         ├── ConversationExists
         └── VersionConflict
@@ -152,3 +157,60 @@ class NothingToUndo(AdvisorError):
 
     def __init__(self) -> None:
         super().__init__("You are at the first question, so there is nothing to go back to.")
+
+
+class NoTeamSession(AdvisorError):
+    """A team command or click names a session that is not (or no longer) stored."""
+
+    def __init__(self, session_id: str = "") -> None:
+        self.session_id = session_id
+        named = f" '{session_id}'" if session_id else " here"
+        super().__init__(
+            f"There is no team session{named}. Start one with `/choose-framework team` "
+            "(or `advisor chat --team a,b,c` in a terminal)."
+        )
+
+
+class VoteClosed(AdvisorError):
+    """A vote or a Next click for a team question that has already closed."""
+
+    def __init__(self, *, step: int, current_step: int, closed_prompt: str = "", chosen: str = "") -> None:
+        self.step, self.current_step = step, current_step
+        self.closed_prompt, self.chosen = closed_prompt, chosen
+        which = f' "{closed_prompt}"' if closed_prompt else ""
+        decided = f" (the team chose {chosen})" if chosen else ""
+        super().__init__(
+            f"Voting on{which} has closed{decided}, so your click changed nothing. "
+            "Vote on the newest question."
+        )
+
+
+class TeamSessionFinished(AdvisorError):
+    """A vote arrived after the team's result was given."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This team session has finished and its result is final, so your vote changed nothing. "
+            "Start a new one with `/choose-framework team`."
+        )
+
+
+class NotAllowedToAdvance(AdvisorError):
+    """Next from someone who did not start the session and cannot manage the channel."""
+
+    def __init__(self, *, member: str, starter: str) -> None:
+        self.member, self.starter = member, starter
+        super().__init__(
+            f"Only {starter}, who started this session, or someone who can manage this channel "
+            "can move to the next question. Your vote still counts."
+        )
+
+
+class NoVotesYet(AdvisorError):
+    """Next before anyone voted: there is no majority to follow."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Nobody has voted on this question yet, so there is no majority to follow. "
+            "Vote first, then press Next."
+        )

@@ -68,7 +68,14 @@ def answer(
         raise ConversationFinished()
     if question.option(option.id) is None:
         raise PackError(pack.path, 0, 0, option.id, f"not an option of question '{question.id}'")
-    return _advance(conversation, now=now, ttl=ttl, answers=(*conversation.answers, (question.id, option.id)))
+    # The walk happened on `pack`: an unstarted conversation whose version was replaced moves to it.
+    return _advance(
+        conversation,
+        now=now,
+        ttl=ttl,
+        answers=(*conversation.answers, (question.id, option.id)),
+        pack_version=pack.version,
+    )
 
 
 def back(pack: Pack, conversation: Conversation, *, now: datetime, ttl: timedelta) -> Conversation:

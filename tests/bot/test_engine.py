@@ -236,3 +236,23 @@ async def test_forget_deletes_everything_of_the_user(engine: Engine, alice: Acto
     with pytest.raises(NoConversation):
         await engine.status(alice)
     assert isinstance(await engine.status(bob), StatusReply)
+
+
+async def test_unstarted_conversation_moves_to_the_new_pack_version(
+    tmp_path: Path, tiny_path: Path, store: SqliteStore, clock: Clock, alice: Actor
+) -> None:
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny_path, folder)
+    old = PackRegistry()
+    old.load(folder)
+    await Engine(store=store, registry=old, advisor="tiny", clock=clock).start(alice)
+    text = (folder / "questions.yaml").read_text().replace("How big is it?", "How large is it?")
+    (folder / "questions.yaml").write_text(text)
+    new = PackRegistry()
+    new.load(folder)
+    engine = Engine(store=store, registry=new, advisor="tiny", clock=clock)
+    first = await engine.answer_text(alice, "api")
+    assert isinstance(first, QuestionReply)
+    assert first.prompt == "How large is it?"
+    second = await engine.answer_text(alice, "small")
+    assert isinstance(second, ResultReply), "the first answer moved it to the version it was walked on"
