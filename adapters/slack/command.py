@@ -90,7 +90,7 @@ async def run(settings: Settings, *, socket: bool, host: str, port: int, stdout:
 
     from adapters.slack.app import build_app
     from adapters.slack.deliveries import open_delivery_log
-    from adapters.slack.server import web_app
+    from adapters.slack.server import http_runner
     from bot.engine import Engine
     from bot.registry import PackRegistry
     from bot.store import open_store
@@ -117,15 +117,15 @@ async def run(settings: Settings, *, socket: bool, host: str, port: int, stdout:
             finally:
                 await handler.close_async()  # type: ignore[no-untyped-call]
             return
-        runner = web.AppRunner(web_app(app))
-        await runner.setup()
+        http = http_runner(app)
+        await http.setup()
         try:
-            await web.TCPSite(runner, host, port).start()
+            await web.TCPSite(http, host, port).start()
             stdout.write(f"advisor: Slack HTTP mode on {host}:{port}/slack/events ({pack.title})\n")
             stdout.flush()
             await asyncio.Event().wait()  # serve until interrupted
         finally:
-            await runner.cleanup()
+            await http.cleanup()
     finally:
         await session.close()
         await deliveries.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
@@ -17,6 +18,18 @@ from adapters.slack.manifest import EVENTS_PATH
 
 LOG = logging.getLogger("adapters.slack")
 MALFORMED = {"error": "malformed request: the body is not a Slack payload (form fields or JSON)"}
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access lines without the query string: the OAuth redirect carries a one-time code there."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %d %.1f ms", request.method, request.path, response.status, time * 1000)
+
+
+def http_runner(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.AppRunner:
+    """What `advisor slack --http` serves: the app, with query-free access lines."""
+    return web.AppRunner(web_app(app, path=path), access_log_class=PathOnlyAccessLogger)
 
 
 def web_app(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.Application:
