@@ -52,6 +52,15 @@ def _build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the advisor in this terminal (resumes where you left)")
     chat.add_argument("--user", help="whose conversation (default: your OS user name)")
     chat.add_argument("--pack", type=Path, help="a pack folder (default: the shipped python-web pack)")
+    chat.add_argument("--team", metavar="A,B,C", help="a team session: these members take turns")
+    chat.add_argument("--topic", default="", help="what the team is deciding (with --team)")
+    chat.add_argument("--quorum", type=int, default=0, help="votes that close a question by themselves")
+    chat.add_argument("--anonymous", action="store_true", help="show vote counts, not who voted")
+
+    record = sub.add_parser("record", help="write a team session's decision record (Markdown)")
+    record.add_argument("session_id", metavar="SESSION_ID")
+    record.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
+    record.add_argument("--pack", type=Path)
 
     rec = sub.add_parser("recommend", help="answer a whole path at once, for scripts")
     rec.add_argument("--answer", "-a", action="append", default=[], metavar="QUESTION=OPTION")
@@ -212,6 +221,38 @@ def _chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: T
             runner.run(store.close())
 
 
+def _team_chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from adapters.console_team import run_team_console
+    from adapters.team_session import open_team_engine, team_members
+
+    members = team_members(args.team)
+    with asyncio.Runner() as runner:
+        engine, store = runner.run(open_team_engine(settings, _pack_dir(settings, args.pack)))
+        try:
+            return run_team_console(
+                engine=engine,
+                members=members,
+                runner=runner,
+                stdin=stdin,
+                stdout=stdout,
+                topic=args.topic,
+                quorum=args.quorum,
+                anonymous=args.anonymous,
+            )
+        except KeyboardInterrupt:
+            stdout.write("\nInterrupted. The votes are saved: run the same command to carry on.\n")
+            return EXIT_INTERRUPTED
+        finally:
+            runner.run(store.close())
+
+
+def _record(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
+    from adapters.team_session import read_record, write_record
+
+    markdown = asyncio.run(read_record(settings, _pack_dir(settings, args.pack), args.session_id))
+    return write_record(markdown, session_id=args.session_id, output=args.output, stdout=stdout)
+
+
 def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: TextIO) -> int:
     from bot.engine import utc_now
     from bot.store import open_store
@@ -253,8 +294,12 @@ def main(
         args = _build_parser().parse_args(given)
     try:
         settings = Settings.from_env(environ)
+        if args.command == "chat" and args.team:
+            return _team_chat(settings, args, stdin, stdout)
         if args.command == "chat":
             return _chat(settings, args, stdin, stdout)
+        if args.command == "record":
+            return _record(settings, args, stdout)
         if args.command == "recommend":
             return _recommend(_pack_dir(settings, args.pack), args.answer, fmt=args.format, out=stdout)
         if args.command == "lint":

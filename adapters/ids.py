@@ -23,11 +23,20 @@ class Action(StrEnum):
     WHY = "w"
     RESUME = "u"
     SHARE = "s"
+    VOTE = "v"
+    """A team member's vote; carries the option (or, on a select, the question id)."""
+    NEXT = "n"
+    """Close a team question and move on."""
+    RECORD = "x"
+    """Export a team session's decision record."""
 
 
 PATTERN = re.compile(
-    r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwus])(?::(?P<option>[a-z0-9_-]{1,32}))?$"
+    r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwusvnx])(?::(?P<option>[a-z0-9_-]{1,32}))?$"
 )
+
+
+_WITH_OPTION = frozenset({Action.ANSWER, Action.VOTE})
 
 
 class MalformedAction(AdvisorError):
@@ -62,6 +71,6 @@ class ActionId:
             raise MalformedAction(value)
         action = Action(match["action"])
         option = match["option"] or ""
-        if (action is Action.ANSWER) != bool(option):
+        if (action in _WITH_OPTION) != bool(option):
             raise MalformedAction(value)
         return cls(match["cid"], int(match["step"]), action, option)

@@ -14,8 +14,11 @@ from discord import app_commands
 
 from adapters.discord.components import bound_item
 from adapters.discord.handler import COMMAND_ACTIONS, DEFER_AFTER, AdvisorHandler
+from adapters.discord.team_handler import TeamHandler
 from adapters.settings import Settings
 from bot.engine import Engine
+from bot.store.base import TeamStore
+from bot.team_engine import TeamEngine
 
 log = logging.getLogger(__name__)
 
@@ -24,21 +27,27 @@ DESCRIPTION: Final = "Get a Python web framework recommendation, with reasons an
 
 
 class CommandHandler(Protocol):
-    async def on_command(self, interaction: discord.Interaction, action: str) -> None: ...
+    async def on_command(self, interaction: discord.Interaction, action: str, *, topic: str = "") -> None: ...
 
 
 def add_commands(tree: app_commands.CommandTree[Any], handler: CommandHandler) -> None:
     """`/choose-framework [action]`: one command whose optional action picks start, help, status, ..."""
 
     @app_commands.command(name=COMMAND, description=DESCRIPTION)
-    @app_commands.describe(action="What to do (default: start, or carry on where you were)")
+    @app_commands.describe(
+        action="What to do (default: start, or carry on where you were)",
+        topic="With action team: what the team is deciding",
+    )
     @app_commands.choices(action=[app_commands.Choice(name=a, value=a) for a in COMMAND_ACTIONS])
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.allowed_installs(guilds=True, users=True)
     async def choose_framework(
-        interaction: discord.Interaction, action: app_commands.Choice[str] | None = None
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str] | None = None,
+        topic: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        await handler.on_command(interaction, action.value if action is not None else "start")
+        chosen = action.value if action is not None else "start"
+        await handler.on_command(interaction, chosen, topic=topic or "")
 
     tree.add_command(choose_framework)
 
@@ -70,8 +79,12 @@ def build_client(
     *,
     sharded: bool = False,
     defer_after: float = DEFER_AFTER,
+    team_engine: TeamEngine | None = None,
 ) -> discord.Client:
     """A client that answers `/choose-framework` and every advisor button, old ones included.
+
+    Team sessions run on `team_engine`, by default one on the engine's own store when that
+    store keeps team sessions.
 
     `settings` is accepted so every adapter factory has the same shape; the token is given
     to `client.start` by the caller, not kept here.
@@ -82,7 +95,10 @@ def build_client(
     intents = discord.Intents.none()
     intents.guilds = True
     client = discord.AutoShardedClient(intents=intents) if sharded else discord.Client(intents=intents)
-    handler = AdvisorHandler(engine, defer_after=defer_after)
+    if team_engine is None and isinstance(engine.store, TeamStore):
+        team_engine = TeamEngine(store=engine.store, registry=engine.registry, advisor=engine.advisor)
+    team = TeamHandler(team_engine, defer_after=defer_after) if team_engine is not None else None
+    handler = AdvisorHandler(engine, defer_after=defer_after, team=team)
     client.add_dynamic_items(bound_item(handler))
     add_commands(app_commands.CommandTree(client), handler)
     guard_interaction_parser(client)

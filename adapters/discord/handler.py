@@ -17,6 +17,7 @@ from typing import Any, Final
 import discord
 
 from adapters.discord.render import Rendered, render, render_help, render_shared, render_text
+from adapters.discord.team_handler import TEAM_ACTIONS, TeamHandler
 from adapters.ids import Action, ActionId, MalformedAction
 from bot.conversation import Actor
 from bot.engine import Engine
@@ -30,7 +31,7 @@ DM_WORKSPACE: Final = "@me"
 """The workspace of conversations held outside any guild (DMs, group DMs)."""
 DEFER_AFTER: Final = 1.5
 """Seconds to wait for the engine before deferring: well inside the 3-second deadline."""
-COMMAND_ACTIONS: Final = ("start", "help", "status", "result", "restart", "forget")
+COMMAND_ACTIONS: Final = ("start", "help", "status", "result", "restart", "forget", "team")
 BUG_TEXT: Final = "Something went wrong on our side and nothing was changed. Please try again."
 NO_MENTIONS: Final = discord.AllowedMentions.none()
 
@@ -61,13 +62,19 @@ def actor_of(interaction: discord.Interaction) -> Actor:
 class AdvisorHandler:
     """Translates `/choose-framework` and component clicks into engine calls."""
 
-    def __init__(self, engine: Engine, *, defer_after: float = DEFER_AFTER) -> None:
+    def __init__(
+        self, engine: Engine, *, defer_after: float = DEFER_AFTER, team: TeamHandler | None = None
+    ) -> None:
         self.engine = engine
         self.defer_after = defer_after
+        self.team = team
 
     # --- entry points -------------------------------------------------------------------
 
-    async def on_command(self, interaction: discord.Interaction, action: str) -> None:
+    async def on_command(self, interaction: discord.Interaction, action: str, *, topic: str = "") -> None:
+        if action == "team" and self.team is not None:
+            await self.team.on_command(interaction, topic=topic)
+            return
         actor = actor_of(interaction)
 
         async def work() -> Outcome:
@@ -84,6 +91,9 @@ class AdvisorHandler:
             await self._respond(
                 interaction, _fixed(Outcome(Mode.EPHEMERAL, render_text(str(error)))), component=True
             )
+            return
+        if action.action in TEAM_ACTIONS and self.team is not None:
+            await self.team.on_click(interaction, action, values)
             return
         actor = actor_of(interaction)
 
@@ -109,6 +119,8 @@ class AdvisorHandler:
                 return render(await engine.restart(actor))
             except NoConversation:
                 return render(await engine.start(actor))
+        if action == "team":
+            return render_text("Team sessions need a database that keeps them (SQLite or PostgreSQL).")
         if action != "start":
             log.warning("Unknown /choose-framework action %r: starting instead", action[:40])
         return render(await engine.start(actor))

@@ -1,11 +1,12 @@
-"""The conversation store protocol every backend implements (SQLite today, PostgreSQL too)."""
+"""The store protocols every backend implements (SQLite and PostgreSQL): conversations and team sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.conversation import Conversation, ConversationKey
+from bot.team import TeamKey, TeamSession
 
 
 class ConversationStore(Protocol):
@@ -37,3 +38,25 @@ class ConversationStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class TeamStore(Protocol):
+    """Where team sessions live between votes; the same one-transaction, conditional-save rules.
+
+    At most one session per key is open; finished ones stay readable by id (for the record).
+    """
+
+    async def get_team(self, key: TeamKey) -> TeamSession | None:
+        """The open session at `key`, else the newest finished one, else None."""
+        ...
+
+    async def get_team_by_id(self, session_id: str) -> TeamSession | None: ...
+
+    async def create_team(self, session: TeamSession) -> TeamSession:
+        """Raises ConversationExists when a session is already open at the same key."""
+        ...
+
+    async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
+        """Write only if the stored version is still `expected_version`, else raise VersionConflict."""
+        ...

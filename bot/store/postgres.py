@@ -22,6 +22,8 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs; typed 
 from bot.conversation import Conversation, ConversationKey
 from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
 from bot.store.codec import decode_answers, encode_answers, from_seconds, to_seconds
+from bot.store.team_codec import decode_team, encode_team
+from bot.team import TeamKey, TeamSession
 
 MIGRATION_LOCK = 0x61647669736F72
 """pg_advisory_xact_lock key ("advisor" in hex): replicas starting together migrate once."""
@@ -47,6 +49,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX conversations_updated ON conversations (updated_at);
     CREATE INDEX conversations_user ON conversations (platform, user_id);
+    """,
+    """
+    CREATE TABLE team_sessions (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        thread TEXT NOT NULL,
+        advisor TEXT NOT NULL,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX team_sessions_open ON team_sessions (platform, workspace, channel, thread, advisor)
+        WHERE status = 'open';
     """,
 )
 """Append only: entry i takes the schema from version i to i + 1."""
@@ -102,6 +120,23 @@ def _to_conversation(record: _Record) -> Conversation:
         created_at=from_seconds(created),
         updated_at=from_seconds(updated),
         expires_at=from_seconds(expires),
+    )
+
+
+_TEAM_COLUMNS = "id, platform, workspace, channel, thread, advisor, status, version, created_at, data"
+_TeamRow = tuple[str, str, str, str, str, str, str, int, float, str]
+
+
+def _to_team(record: _Record) -> TeamSession:
+    sid, platform, workspace, channel, thread, advisor, status, version, _, data = cast(
+        _TeamRow, tuple(record)
+    )
+    return decode_team(
+        session_id=sid,
+        key=TeamKey(platform, workspace, channel, thread, advisor),
+        status=status,
+        version=version,
+        data=data,
     )
 
 
@@ -335,6 +370,62 @@ class PostgresStore:
 
     async def purge(self, *, older_than: datetime) -> int:
         return await self._execute("DELETE FROM conversations WHERE updated_at < $1", to_seconds(older_than))
+
+    # --- team sessions (TeamStore) --------------------------------------------------------
+
+    async def _fetch_team(self, query: str, *args: object) -> TeamSession | None:
+        try:
+            record = await self._pool.fetchrow(query, *args)
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        return None if record is None else _to_team(record)
+
+    async def get_team(self, key: TeamKey) -> TeamSession | None:
+        return await self._fetch_team(
+            f"SELECT {_TEAM_COLUMNS} FROM team_sessions"
+            " WHERE platform = $1 AND workspace = $2 AND channel = $3 AND thread = $4 AND advisor = $5"
+            " ORDER BY status = 'open' DESC, created_at DESC LIMIT 1",
+            key.platform,
+            key.workspace,
+            key.channel,
+            key.thread,
+            key.advisor,
+        )
+
+    async def get_team_by_id(self, session_id: str) -> TeamSession | None:
+        return await self._fetch_team(f"SELECT {_TEAM_COLUMNS} FROM team_sessions WHERE id = $1", session_id)
+
+    async def create_team(self, session: TeamSession) -> TeamSession:
+        s, k = session, session.key
+        try:
+            await self._execute(
+                f"INSERT INTO team_sessions ({_TEAM_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)",
+                s.id,
+                k.platform,
+                k.workspace,
+                k.channel,
+                k.thread,
+                k.advisor,
+                s.status.value,
+                to_seconds(s.created_at),
+                encode_team(s),
+            )
+        except asyncpg.UniqueViolationError:
+            raise ConversationExists(s.id) from None
+        return replace(s, version=1)
+
+    async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
+        changed = await self._execute(
+            "UPDATE team_sessions SET status = $3, data = $4, version = version + 1"
+            " WHERE id = $1 AND version = $2",
+            session.id,
+            expected_version,
+            session.status.value,
+            encode_team(session),
+        )
+        if changed != 1:
+            raise VersionConflict(session.id, expected_version)
+        return replace(session, version=expected_version + 1)
 
     async def close(self) -> None:
         await self._pool.close()

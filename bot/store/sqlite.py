@@ -14,6 +14,7 @@ import asyncio
 import functools
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -23,6 +24,8 @@ import aiosqlite
 from bot.conversation import Conversation, ConversationKey
 from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
 from bot.store.codec import decode_answers, encode_answers, from_seconds, to_seconds
+from bot.store.team_codec import decode_team, encode_team
+from bot.team import TeamKey, TeamSession
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
@@ -45,6 +48,22 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (platform, workspace, user_id, advisor)
     );
     CREATE INDEX conversations_updated ON conversations (updated_at);
+    """,
+    """
+    CREATE TABLE team_sessions (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        thread TEXT NOT NULL,
+        advisor TEXT NOT NULL,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX team_sessions_open ON team_sessions (platform, workspace, channel, thread, advisor)
+        WHERE status = 'open';
     """,
 )
 
@@ -79,6 +98,20 @@ def _row_to_conversation(row: tuple[object, ...]) -> Conversation:
         created_at=from_seconds(float(created)),  # type: ignore[arg-type]
         updated_at=from_seconds(float(updated)),  # type: ignore[arg-type]
         expires_at=from_seconds(float(expires)),  # type: ignore[arg-type]
+    )
+
+
+_TEAM_COLUMNS = "id, platform, workspace, channel, thread, advisor, status, version, created_at, data"
+
+
+def _row_to_team(row: tuple[object, ...]) -> TeamSession:
+    sid, platform, workspace, channel, thread, advisor, status, version, _, data = row
+    return decode_team(
+        session_id=str(sid),
+        key=TeamKey(str(platform), str(workspace), str(channel), str(thread), str(advisor)),
+        status=str(status),
+        version=int(version),  # type: ignore[call-overload]  # sqlite returns int for INTEGER columns
+        data=str(data),
     )
 
 
@@ -373,6 +406,70 @@ class SqliteStore:
             return conn.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
 
         return await self._run(fn)
+
+    # --- team sessions (TeamStore) --------------------------------------------------------
+
+    async def get_team(self, key: TeamKey) -> TeamSession | None:
+        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
+            row: tuple[object, ...] | None = conn.execute(
+                f"SELECT {_TEAM_COLUMNS} FROM team_sessions"
+                " WHERE platform = ? AND workspace = ? AND channel = ? AND thread = ? AND advisor = ?"
+                " ORDER BY status = 'open' DESC, created_at DESC LIMIT 1",
+                (key.platform, key.workspace, key.channel, key.thread, key.advisor),
+            ).fetchone()
+            return row
+
+        row = await self._run(fn)
+        return None if row is None else _row_to_team(row)
+
+    async def get_team_by_id(self, session_id: str) -> TeamSession | None:
+        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
+            row: tuple[object, ...] | None = conn.execute(
+                f"SELECT {_TEAM_COLUMNS} FROM team_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            return row
+
+        row = await self._run(fn)
+        return None if row is None else _row_to_team(row)
+
+    async def create_team(self, session: TeamSession) -> TeamSession:
+        s, k = session, session.key
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                f"INSERT INTO team_sessions ({_TEAM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (
+                    s.id,
+                    k.platform,
+                    k.workspace,
+                    k.channel,
+                    k.thread,
+                    k.advisor,
+                    s.status.value,
+                    to_seconds(s.created_at),
+                    encode_team(s),
+                ),
+            )
+
+        try:
+            await self._run(fn)
+        except sqlite3.IntegrityError as error:
+            raise ConversationExists(s.id) from error
+        return replace(s, version=1)
+
+    async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
+        s = session
+
+        def fn(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "UPDATE team_sessions SET status = ?, data = ?, version = version + 1"
+                " WHERE id = ? AND version = ?",
+                (s.status.value, encode_team(s), s.id, expected_version),
+            ).rowcount
+
+        if await self._run(fn) != 1:
+            raise VersionConflict(s.id, expected_version)
+        return replace(s, version=expected_version + 1)
 
     async def close(self) -> None:
         if self._drainer is not None:

@@ -263,8 +263,13 @@ def test_chat_path_imports_no_chat_sdk(env: dict[str, str]) -> None:
 def test_chat_refuses_a_pack_that_fails_lint(env: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "cyclic"
     shutil.copytree(TINY, folder)
-    text = (folder / "questions.yaml").read_text().replace(
-        "label: Large and long-lived\n        next: result", "label: Large and long-lived\n        next: kind"
+    text = (
+        (folder / "questions.yaml")
+        .read_text()
+        .replace(
+            "label: Large and long-lived\n        next: result",
+            "label: Large and long-lived\n        next: kind",
+        )
     )
     (folder / "questions.yaml").write_text(text)
     code, out, err = run(["chat", "--pack", str(folder)], env, stdin="1\n")

@@ -36,6 +36,8 @@ class Call:
     at: float
     """time.perf_counter() when the request arrived."""
     authorization: str = ""
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Uploaded attachments (filename, content) of a multipart request."""
 
     @property
     def interaction_id(self) -> str | None:
@@ -114,15 +116,21 @@ class FakeDiscordApi:
     async def _handle(self, request: web.Request) -> web.Response:
         tail = request.match_info["tail"]
         body = None
+        files: tuple[tuple[str, bytes], ...] = ()
         if request.can_read_body:
             if request.content_type == "application/json":
                 body = await request.json()
             elif request.content_type == "multipart/form-data":
                 form = await request.post()
                 body = json.loads(str(form.get("payload_json", "null")))
+                files = tuple(
+                    (part.filename, part.file.read())
+                    for part in form.values()
+                    if isinstance(part, web.FileField)
+                )
         async with self._changed:
             auth = request.headers.get("Authorization", "")
-            call = Call(request.method, tail, body, time.perf_counter(), auth)
+            call = Call(request.method, tail, body, time.perf_counter(), auth, files)
             self.calls.append(call)
             if call.interaction_id is not None:
                 self._callbacks.setdefault(call.interaction_id, call)

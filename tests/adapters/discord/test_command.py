@@ -78,7 +78,7 @@ async def test_sync_publishes_the_command_globally(fake_api: FakeDiscordApi, set
     assert command["name"] == "choose-framework"
     assert command["contexts"] == [0, 1, 2]  # guilds, DMs with the bot, other DMs (user installs)
     assert command["integration_types"] == [0, 1]  # installable in servers and by users
-    (action,) = command["options"]
+    action, topic = command["options"]
     assert [c["value"] for c in action["choices"]] == [
         "start",
         "help",
@@ -86,7 +86,9 @@ async def test_sync_publishes_the_command_globally(fake_api: FakeDiscordApi, set
         "result",
         "restart",
         "forget",
+        "team",
     ]
+    assert (topic["name"], topic["required"]) == ("topic", False)
 
 
 async def test_sync_to_one_guild(fake_api: FakeDiscordApi, settings: Settings) -> None:

@@ -1,0 +1,104 @@
+"""The TeamStore contract, run unchanged against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from bot.errors import ConversationExists, VersionConflict
+from bot.store.base import TeamStore
+from bot.team import ClosedQuestion, TeamKey, TeamSession, TeamStatus
+from tests.bot.store.conftest import Backend
+
+NOW = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
+KEY = TeamKey("discord", "g1", "c1", "", "tiny")
+
+each_backend = pytest.mark.parametrize("backend", ["sqlite_backend", "postgres_backend"], indirect=True)
+
+
+def session(sid: str = "t1", *, key: TeamKey = KEY) -> TeamSession:
+    return TeamSession(
+        id=sid,
+        key=key,
+        topic="Shop | rewrite ✓",
+        starter="444",
+        anonymous=True,
+        quorum=3,
+        pack_version="v1",
+        path=(("kind", "pages"),),
+        closed=(ClosedQuestion("kind", "pages", (("444", "pages"), ("445", "api")), True),),
+        votes=(("445", "need"),),
+        names=(("444", "ann"), ("445", "bén")),
+        step=2,
+        version=0,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+@pytest.fixture
+async def team_store(backend: Backend) -> TeamStore:
+    return cast(TeamStore, await backend.open())
+
+
+@each_backend
+class TestTeamStoreContract:
+    async def test_a_session_comes_back_exactly_by_key_and_by_id(self, team_store: TeamStore) -> None:
+        created = await team_store.create_team(session())
+        assert created == replace(session(), version=1)
+        assert await team_store.get_team(KEY) == created
+        assert await team_store.get_team_by_id("t1") == created
+        assert await team_store.get_team(replace(KEY, thread="other")) is None
+
+    async def test_save_is_conditional_on_the_version_read(self, team_store: TeamStore) -> None:
+        created = await team_store.create_team(session())
+        voted = replace(created, votes=(*created.votes, ("446", "none")))
+        saved = await team_store.save_team(voted, expected_version=1)
+        assert saved.version == 2
+        with pytest.raises(VersionConflict):
+            await team_store.save_team(replace(created, votes=()), expected_version=1)
+        assert await team_store.get_team_by_id("t1") == saved
+
+    async def test_one_open_session_per_key_but_finished_ones_stay_readable(
+        self, team_store: TeamStore
+    ) -> None:
+        first = await team_store.create_team(session("t1"))
+        with pytest.raises(ConversationExists):
+            await team_store.create_team(session("t2"))
+        await team_store.save_team(replace(first, status=TeamStatus.FINISHED), expected_version=1)
+        second = await team_store.create_team(session("t2"))
+        assert await team_store.get_team(KEY) == second
+        finished = await team_store.get_team_by_id("t1")
+        assert finished is not None
+        assert finished.is_finished
+
+
+async def test_a_database_from_before_team_sessions_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.store.sqlite import MIGRATIONS, SqliteStore
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as raw:
+        for statement in MIGRATIONS[0].split(";"):
+            if statement.strip():
+                raw.execute(statement)
+        raw.execute(
+            "INSERT INTO conversations VALUES"
+            " ('c1', 'slack', 'w1', 'u1', 'tiny', 'v1', 'kind=pages', 2, 1, 0, 0, 9e9)"
+        )
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+
+    store = await SqliteStore.open(path)
+    try:
+        kept = await store.get_by_id("c1")
+        assert kept is not None
+        assert kept.answers == (("kind", "pages"),)
+        assert await store.create_team(session()) == replace(session(), version=1)
+    finally:
+        await store.close()
