@@ -29,7 +29,10 @@ from adapters.slack.deliveries import DeliveryLog, open_delivery_log
 from adapters.slack.installs import oauth_settings
 from adapters.slack.listeners import Listeners
 from adapters.slack.payloads import Body
+from adapters.slack.team import TeamListeners
 from bot.engine import Engine
+from bot.store.base import TeamStore
+from bot.team_engine import TeamEngine
 
 LOG = logging.getLogger("adapters.slack")
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -61,10 +64,15 @@ class AckFirst:
             LOG.error("a Slack listener failed after its ack", exc_info=error)
 
     async def command(
-        self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
     ) -> None:
         await ack()
-        self._hand_off(self.listeners.on_command(body, respond, request))
+        self._hand_off(self.listeners.on_command(body, respond, client, request))
 
     async def click(
         self,
@@ -123,13 +131,15 @@ def build_app(
     client: AsyncWebClient | None = None,
     deliveries: DeliveryLog | None = None,
     session: ClientSession | None = None,
+    team_engine: TeamEngine | None = None,
 ) -> AsyncApp:
     """The app for either connection mode; Socket Mode and HTTP differ only in how it is served.
 
     With SLACK_BOT_TOKEN it serves one workspace; without it, and with SLACK_CLIENT_ID and
     SLACK_CLIENT_SECRET, it serves every workspace that installs it through bolt's OAuth flow,
     with installations kept in the project's SQLite file. `session`, when given (and closed by
-    the caller), carries every reply to a response_url over kept-alive connections.
+    the caller), carries every reply to a response_url over kept-alive connections. Team
+    sessions run on `team_engine`, by default one on the engine's own store.
     """
     web_client = with_rate_limit_retries(client) if client is not None else build_client(settings)
     secret = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
@@ -143,11 +153,14 @@ def build_app(
         process_before_response=True,  # the listeners only ack and hand off: see AckFirst
         logger=logging.getLogger("adapters.slack.bolt"),
     )
+    if team_engine is None and isinstance(engine.store, TeamStore):
+        team_engine = TeamEngine(store=engine.store, registry=engine.registry, advisor=engine.advisor)
     listeners = Listeners(
         engine=engine,
         deliveries=deliveries if deliveries is not None else open_delivery_log(settings.db_url),
         command=settings.slack_command,
         session=session,
+        team=TeamListeners(engine=team_engine, command=settings.slack_command) if team_engine else None,
     )
     front = AckFirst(listeners)
     app.command(settings.slack_command)(front.command)

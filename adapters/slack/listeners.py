@@ -22,6 +22,7 @@ from adapters.ids import Action, ActionId
 from adapters.slack import blocks
 from adapters.slack.deliveries import DeliveryLog
 from adapters.slack.payloads import Body, actor_of, channel_of, clicked_value, delivery_key, is_resend
+from adapters.slack.team import TEAM_ACTIONS, TeamListeners
 from adapters.text import render as render_text
 from bot.conversation import Actor
 from bot.engine import Engine
@@ -51,12 +52,19 @@ class Listeners:
     """The work each listener does after `ack()`: one engine call, one message out."""
 
     def __init__(
-        self, *, engine: Engine, deliveries: DeliveryLog, command: str, session: ClientSession | None
+        self,
+        *,
+        engine: Engine,
+        deliveries: DeliveryLog,
+        command: str,
+        session: ClientSession | None,
+        team: TeamListeners | None = None,
     ) -> None:
         self.engine = engine
         self.session = session
         self.deliveries = deliveries
         self.command_name = command
+        self.team = team
 
     async def _is_first_delivery(self, body: Body, request: AsyncBoltRequest) -> bool:
         key = delivery_key(body)
@@ -69,13 +77,30 @@ class Listeners:
 
     # slash command ----------------------------------------------------------------------
 
-    async def on_command(self, body: Body, respond: AsyncRespond, request: AsyncBoltRequest) -> None:
+    async def on_command(
+        self, body: Body, respond: AsyncRespond, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
         if not await self._is_first_delivery(body, request):
             return
         text = body.get("text")
-        word = text.strip().lower() if isinstance(text, str) else ""
-        message = await self._command_message(body, word)
+        text = text.strip() if isinstance(text, str) else ""
+        word = text.lower()
+        if self.team is not None and (word == "team" or word.startswith("team ")):
+            message = await self._team_start(self.team, body, client, topic=text[len("team") :])
+        else:
+            message = await self._command_message(body, word)
         await self._send(respond, message, response_type="ephemeral")
+
+    async def _team_start(
+        self, team: TeamListeners, body: Body, client: AsyncWebClient, *, topic: str
+    ) -> blocks.SlackMessage:
+        try:
+            return await team.start(body, client, topic=topic)
+        except AdvisorError as error:
+            return blocks.error_message(str(error))
+        except Exception:
+            LOG.exception("starting a team session failed")
+            return blocks.error_message("Something went wrong on our side; nothing was changed. Try again.")
 
     async def _command_message(self, body: Body, word: str) -> blocks.SlackMessage:
         if word in ("help", "?"):
@@ -126,6 +151,9 @@ class Listeners:
 
     async def _click(self, body: Body, respond: AsyncRespond, client: AsyncWebClient) -> None:
         action = ActionId.decode(clicked_value(body))
+        if action.action in TEAM_ACTIONS and self.team is not None:
+            await self.team.click(action, body, client)
+            return
         actor = actor_of(body)
         cid, step = action.conversation_id, action.step
         engine = self.engine

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-BOT_SCOPES: tuple[str, ...] = ("commands", "chat:write", "app_mentions:read", "im:history")
-"""commands: the slash command; chat:write: Share to channel and replies; app_mentions:read and
-im:history: the app_mention and message.im events (mentions in channels, direct messages)."""
+BOT_SCOPES: tuple[str, ...] = (
+    "commands",
+    "chat:write",
+    "app_mentions:read",
+    "im:history",
+    "files:write",
+    "users:read",
+)
+"""commands: the slash command; chat:write: Share to channel, replies and team sessions;
+app_mentions:read and im:history: the app_mention and message.im events (mentions in channels,
+direct messages); files:write: a team's decision record as a file; users:read: whether someone
+who is not the starter may close a team question (workspace admins and owners may)."""
 BOT_EVENTS: tuple[str, ...] = ("app_mention", "message.im")
 EVENTS_PATH = "/slack/events"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -25,7 +34,7 @@ def build_manifest(*, command: str, url: str | None = None, oauth: bool = False)
     slash: dict[str, Any] = {
         "command": command,
         "description": "Choose a Python web framework: a few questions, then a recommendation",
-        "usage_hint": "[help | status | result | restart | forget]",
+        "usage_hint": "[help | status | result | restart | forget | team <topic>]",
         "should_escape": False,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}

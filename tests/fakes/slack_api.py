@@ -7,6 +7,7 @@ call in an `asyncio.Queue`, so tests await what the app sent instead of polling 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -60,11 +61,18 @@ class FakeSlack:
         """method -> how many of its next calls answer 429 (Retry-After: 0)."""
         self.errors: dict[str, str] = {}
         """method -> a Slack error code to answer with (ok: false)."""
+        self.admins: set[str] = set()
+        """Users that users.info reports as workspace admins."""
+        self.uploads: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        """(file id, content) of every file uploaded through files.getUploadURLExternal's URL."""
+        self._timestamps = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # users.info and a few others are GETs
         app.router.add_post("/webhook/{hook}", self._webhook)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._app = app
 
     async def start(self) -> FakeSlack:
@@ -88,10 +96,13 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            body: dict[str, Any] = {}
+        elif request.content_type == "application/json":
             body = await request.json()
         else:
             body = dict(await request.post())
+        body = {**request.query, **body}  # slack-sdk sends some arguments as query parameters
         self.counts[method] += 1
         if self.rate_limited[method] > 0:
             self.rate_limited[method] -= 1
@@ -108,7 +119,30 @@ class FakeSlack:
         self.api_calls.put_nowait(ApiCall(method, body, request.headers.get("Authorization", "")))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        if method == "users.info":
+            user = body.get("user")
+            return web.json_response(
+                {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
+            )
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._timestamps)}"
+            return web.json_response(
+                {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+            )
+        if method == "files.completeUploadExternal":
+            return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in _files(body)]})
+        if method == "chat.postMessage":
+            # Every posted message gets its own ts, as in Slack: a thread hangs off it.
+            ts = f"1700000000.{next(self._timestamps):06d}"
+            return web.json_response({"ok": True, "channel": body.get("channel"), "ts": ts})
         return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads.put_nowait((request.match_info["file_id"], await request.read()))
+        return web.Response(text="OK")
+
+    async def next_upload(self) -> tuple[str, bytes]:
+        return await asyncio.wait_for(self.uploads.get(), timeout=WAIT)
 
     async def _webhook(self, request: web.Request) -> web.Response:
         self.webhook_posts.put_nowait(WebhookPost(request.match_info["hook"], await request.json()))
@@ -119,3 +153,9 @@ class FakeSlack:
 
     async def next_api_call(self) -> ApiCall:
         return await asyncio.wait_for(self.api_calls.get(), timeout=WAIT)
+
+
+def _files(body: dict[str, Any]) -> list[dict[str, Any]]:
+    files = body.get("files", "[]")
+    parsed = json.loads(files) if isinstance(files, str) else files
+    return parsed if isinstance(parsed, list) else []

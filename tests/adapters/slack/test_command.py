@@ -41,6 +41,8 @@ def _check_shape(manifest: dict[str, Any]) -> None:
         "chat:write",
         "app_mentions:read",
         "im:history",
+        "files:write",
+        "users:read",
     }
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
