@@ -37,6 +37,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+# The fake Discord API lives in tests/fakes: make the checkout importable when run as a script.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord
