@@ -149,11 +149,14 @@ def _explain(location: str, error: sqlite3.Error) -> StoreUnavailable:
 def _apply_batch(
     conn: sqlite3.Connection, *, operations: Sequence[Callable[[sqlite3.Connection], object]]
 ) -> list[tuple[bool, object]]:
-    """Run queued operations; one of them failing (a duplicate key) does not undo the others."""
+    """Run queued operations; one of them failing (a duplicate key) does not undo the others.
+
+    Any exception of an operation goes back to its own caller, never to the rest of the batch.
+    """
     if len(operations) == 1:
         try:
             return [(True, operations[0](conn))]
-        except sqlite3.Error as error:
+        except Exception as error:  # returned to the operation's caller
             return [(False, error)]
     outcomes: list[tuple[bool, object]] = []
     conn.execute("BEGIN IMMEDIATE")
@@ -161,7 +164,7 @@ def _apply_batch(
         for operation in operations:
             try:
                 outcomes.append((True, operation(conn)))
-            except sqlite3.Error as error:
+            except Exception as error:  # returned to the operation's caller
                 outcomes.append((False, error))
         conn.execute("COMMIT")
     except BaseException:
@@ -241,7 +244,7 @@ class SqliteStore:
                 outcomes = await self._hop(
                     functools.partial(_apply_batch, operations=[fn for fn, _ in batch])
                 )
-            except StoreUnavailable as error:
+            except Exception as error:  # every waiter hears it; none waits forever
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)

@@ -198,3 +198,23 @@ async def test_sqlite_url_and_plain_path_both_work(tmp_path: Path) -> None:
         await store.close()
     assert (tmp_path / "a.db").exists()
     assert (tmp_path / "b.db").exists()
+
+
+async def test_a_failing_operation_in_a_batch_fails_alone(store: SqliteStore) -> None:
+    """Operations queued together share one transaction; one that breaks must not take the
+    others down, nor leave anyone waiting forever."""
+    await store.create(conversation())
+
+    def broken(conn: sqlite3.Connection) -> None:
+        raise ZeroDivisionError("a bug in one operation")
+
+    results = await asyncio.gather(
+        store.get_by_id("c1"),
+        store._run(broken),
+        store.save(conversation(answers=(("kind", "api"),)), expected_version=1),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], Conversation)
+    assert isinstance(results[1], ZeroDivisionError)
+    assert isinstance(results[2], Conversation)
+    assert results[2].version == 2
