@@ -208,11 +208,14 @@ async def test_a_failing_operation_in_a_batch_fails_alone(store: SqliteStore) ->
     def broken(conn: sqlite3.Connection) -> None:
         raise ZeroDivisionError("a bug in one operation")
 
-    results = await asyncio.gather(
-        store.get_by_id("c1"),
-        store._run(broken),
-        store.save(conversation(answers=(("kind", "api"),)), expected_version=1),
-        return_exceptions=True,
+    results = await asyncio.wait_for(
+        asyncio.gather(
+            store.get_by_id("c1"),
+            store._run(broken),
+            store.save(conversation(answers=(("kind", "api"),)), expected_version=1),
+            return_exceptions=True,
+        ),
+        timeout=10,  # a guard: before the fix the waiters hung forever
     )
     assert isinstance(results[0], Conversation)
     assert isinstance(results[1], ZeroDivisionError)
