@@ -16,7 +16,7 @@ import discord
 
 from adapters.ids import Action, ActionId
 from bot import limits
-from bot.replies import Notice, Offer, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
+from bot.replies import Choice, Notice, Offer, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
 
 BUTTON_LABEL: Final = 80
 SELECT_LABEL: Final = 100
@@ -137,6 +137,37 @@ def _button(
     return discord.ui.Button(custom_id=action.encode(), label=clip(label, BUTTON_LABEL), style=style, row=row)
 
 
+def add_choices(
+    view: InertView,
+    choices: Sequence[Choice],
+    *,
+    key: str,
+    step: int,
+    action: Action,
+    question_id: str,
+    placeholder: str,
+) -> None:
+    """Buttons on row 0 while they fit (5), else one select; for answers and team votes.
+
+    The select carries the question id where a button carries the option id; the option
+    chosen arrives in the interaction's `values`.
+    """
+    choices = choices[: limits.MAX_OPTIONS]
+    if len(choices) <= ROW_WIDTH:
+        for choice in choices:
+            button = ActionId(key, step, action, choice.id)
+            view.add_item(_button(button, choice.label, row=0, style=discord.ButtonStyle.primary))
+        return
+    view.add_item(
+        discord.ui.Select(
+            custom_id=ActionId(key, step, action, question_id).encode(),
+            placeholder=clip(placeholder, SELECT_PLACEHOLDER),
+            options=[discord.SelectOption(label=clip(c.label, SELECT_LABEL), value=c.id) for c in choices],
+            row=0,
+        )
+    )
+
+
 def _progress(answered: int, remaining: int) -> str:
     total = answered + remaining
     bar = "■" * answered + "□" * remaining
@@ -159,25 +190,15 @@ def render_question(reply: QuestionReply) -> Rendered:
     embed.set_footer(text=clip(_progress(reply.answered, reply.remaining), EMBED_FOOTER))
 
     view = InertView()
-    choices = reply.choices[: limits.MAX_OPTIONS]
-    if len(choices) <= ROW_WIDTH:
-        for choice in choices:
-            action = ActionId(reply.conversation_id, reply.step, Action.ANSWER, choice.id)
-            view.add_item(_button(action, choice.label, row=0, style=discord.ButtonStyle.primary))
-    else:
-        # The select carries the question id where a button carries the option id; the
-        # option chosen arrives in the interaction's `values`.
-        action = ActionId(reply.conversation_id, reply.step, Action.ANSWER, reply.question_id)
-        view.add_item(
-            discord.ui.Select(
-                custom_id=action.encode(),
-                placeholder=clip("Choose an answer", SELECT_PLACEHOLDER),
-                options=[
-                    discord.SelectOption(label=clip(c.label, SELECT_LABEL), value=c.id) for c in choices
-                ],
-                row=0,
-            )
-        )
+    add_choices(
+        view,
+        reply.choices,
+        key=reply.conversation_id,
+        step=reply.step,
+        action=Action.ANSWER,
+        question_id=reply.question_id,
+        placeholder="Choose an answer",
+    )
     nav = discord.ButtonStyle.secondary
     if reply.can_go_back:
         view.add_item(

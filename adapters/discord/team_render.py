@@ -13,13 +13,11 @@ import discord
 from adapters.discord.render import (
     COLOUR,
     EMBED_FOOTER,
-    ROW_WIDTH,
-    SELECT_LABEL,
-    SELECT_PLACEHOLDER,
     InertView,
     Rendered,
     _button,
     _field,
+    add_choices,
     clip,
     clip_lines,
     fit_embed,
@@ -60,23 +58,15 @@ def render_team_question(reply: TeamQuestionReply) -> Rendered:
     voted = f"{reply.tally.total} vote(s)" + (", anonymous" if reply.anonymous else "")
     embed.set_footer(text=clip(f"{voted}. Next: {reply.advance_rule}. {reply.tie_rule}", EMBED_FOOTER))
     view = InertView()
-    choices = reply.choices[: limits.MAX_OPTIONS]
-    if len(choices) <= ROW_WIDTH:
-        for choice in choices:
-            action = ActionId(reply.session_id, reply.step, Action.VOTE, choice.id)
-            view.add_item(_button(action, choice.label, row=0, style=discord.ButtonStyle.primary))
-    else:
-        action = ActionId(reply.session_id, reply.step, Action.VOTE, reply.question_id)
-        view.add_item(
-            discord.ui.Select(
-                custom_id=action.encode(),
-                placeholder=clip("Vote", SELECT_PLACEHOLDER),
-                options=[
-                    discord.SelectOption(label=clip(c.label, SELECT_LABEL), value=c.id) for c in choices
-                ],
-                row=0,
-            )
-        )
+    add_choices(
+        view,
+        reply.choices,
+        key=reply.session_id,
+        step=reply.step,
+        action=Action.VOTE,
+        question_id=reply.question_id,
+        placeholder="Vote",
+    )
     view.add_item(
         _button(
             ActionId(reply.session_id, reply.step, Action.NEXT),

@@ -21,7 +21,7 @@ from bot.limits import (
     SLACK_SECTION_TEXT,
 )
 from bot.ranking import Recommendation
-from bot.replies import Notice, Offer, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
+from bot.replies import Choice, Notice, Offer, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
 
 Block = dict[str, Any]
 
@@ -126,28 +126,37 @@ def progress(reply: QuestionReply) -> str:
     return f"Question {reply.answered + 1} · at least {total} in all"
 
 
-def option_elements(reply: QuestionReply) -> list[dict[str, Any]]:
-    """Buttons while they fit on a line (5), else one static select."""
-    choices = reply.choices[:MAX_OPTIONS]
+def choice_elements(
+    choices: Sequence[Choice], *, key: str, step: int, action: Action, placeholder: str
+) -> list[dict[str, Any]]:
+    """Buttons while they fit on a line (5), else one static select; for answers and team votes."""
+    choices = choices[:MAX_OPTIONS]
     if len(choices) <= MAX_BUTTON_OPTIONS:
-        return [
-            _button(c.label, ActionId(reply.conversation_id, reply.step, Action.ANSWER, c.id))
-            for c in choices
-        ]
+        return [_button(c.label, ActionId(key, step, action, c.id)) for c in choices]
     return [
         {
             "type": "static_select",
-            "action_id": f"{SELECT_PREFIX}:{reply.conversation_id}:{reply.step}",
-            "placeholder": _plain("Choose an answer", PLACEHOLDER),
+            "action_id": f"{SELECT_PREFIX}:{key}:{step}",
+            "placeholder": _plain(placeholder, PLACEHOLDER),
             "options": [
                 {
                     "text": _plain(f"{c.number}. {c.label}"),
-                    "value": ActionId(reply.conversation_id, reply.step, Action.ANSWER, c.id).encode(),
+                    "value": ActionId(key, step, action, c.id).encode(),
                 }
                 for c in choices
             ],
         }
     ]
+
+
+def option_elements(reply: QuestionReply) -> list[dict[str, Any]]:
+    return choice_elements(
+        reply.choices,
+        key=reply.conversation_id,
+        step=reply.step,
+        action=Action.ANSWER,
+        placeholder="Choose an answer",
+    )
 
 
 def navigation(conversation_id: str, step: int, *, can_go_back: bool, why: bool = True) -> Block:

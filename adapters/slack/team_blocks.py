@@ -6,13 +6,9 @@ shows every vote that was counted.
 
 from __future__ import annotations
 
-from typing import Any
-
 from adapters.ids import Action, ActionId
 from adapters.slack.blocks import (
     FALLBACK_TEXT,
-    PLACEHOLDER,
-    SELECT_PREFIX,
     Block,
     SlackMessage,
     _actions,
@@ -21,10 +17,11 @@ from adapters.slack.blocks import (
     _fit,
     _plain,
     _section,
+    choice_elements,
     clip,
     escape,
 )
-from bot.limits import MAX_BUTTON_OPTIONS, MAX_OPTIONS, SLACK_HEADER_TEXT
+from bot.limits import SLACK_HEADER_TEXT
 from bot.team import OptionCount, Tally
 from bot.team_replies import TeamClosedReply, TeamQuestionReply, TeamResultReply
 
@@ -51,27 +48,6 @@ def tally_text(tally: Tally, *, anonymous: bool, only_voted: bool = False) -> st
     return "\n".join(lines) or "_No votes yet._"
 
 
-def _vote_elements(reply: TeamQuestionReply) -> list[dict[str, Any]]:
-    choices = reply.choices[:MAX_OPTIONS]
-    sid, step = reply.session_id, reply.step
-    if len(choices) <= MAX_BUTTON_OPTIONS:
-        return [_button(c.label, ActionId(sid, step, Action.VOTE, c.id)) for c in choices]
-    return [
-        {
-            "type": "static_select",
-            "action_id": f"{SELECT_PREFIX}:{sid}:{step}",
-            "placeholder": _plain("Cast or change your vote", PLACEHOLDER),
-            "options": [
-                {
-                    "text": _plain(f"{c.number}. {c.label}"),
-                    "value": ActionId(sid, step, Action.VOTE, c.id).encode(),
-                }
-                for c in choices
-            ],
-        }
-    ]
-
-
 def team_question_message(reply: TeamQuestionReply) -> SlackMessage:
     sid, step = reply.session_id, reply.step
     blocks: list[Block] = []
@@ -90,7 +66,10 @@ def team_question_message(reply: TeamQuestionReply) -> SlackMessage:
             f"*{escape(reply.topic)}* · {left} · _Why we ask:_ {escape(reply.why)}", _bid(sid, step, "why")
         )
     )
-    blocks.append(_actions(_vote_elements(reply), _bid(sid, step, "vote")))
+    votes = choice_elements(
+        reply.choices, key=sid, step=step, action=Action.VOTE, placeholder="Cast or change your vote"
+    )
+    blocks.append(_actions(votes, _bid(sid, step, "vote")))
     heading = f"*Votes so far: {reply.tally.total}*" + (" (anonymous)" if reply.anonymous else "")
     blocks.append(
         _section(
