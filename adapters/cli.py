@@ -254,8 +254,10 @@ def _record(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int
 
 
 def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.engine import utc_now
+    from bot.engine import forget_summary, utc_now
     from bot.store import open_store
+    from bot.store.base import TeamStore
+    from bot.team_engine import forget_member_everywhere
 
     async def go() -> int:
         store = await open_store(settings.db_url)
@@ -264,7 +266,13 @@ def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: 
                 count = await store.forget_user(
                     platform=args.platform, workspace=args.workspace, user=args.user
                 )
-                out.write(f"Deleted {count} conversation(s) of {args.platform} user {args.user}.\n")
+                teams = 0
+                if isinstance(store, TeamStore):
+                    teams = await forget_member_everywhere(
+                        store, platform=args.platform, workspace=args.workspace, user=args.user
+                    )
+                summary = forget_summary(conversations=count, teams=teams)
+                out.write(f"{args.platform} user {args.user}: {summary}\n")
             else:
                 count = await store.purge(older_than=utc_now() - args.older_than)
                 out.write(f"Purged {count} conversation(s) idle for longer than {args.older_than}.\n")

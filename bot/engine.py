@@ -29,11 +29,24 @@ from bot.presenting import answered_questions, present, result_reply
 from bot.ranking import recommend
 from bot.registry import PackRegistry
 from bot.replies import Notice, Offer, Reply, ResultReply, StatusReply, WhyReply
-from bot.store.base import ConversationStore
+from bot.store.base import ConversationStore, TeamStore
+from bot.team_engine import forget_member_everywhere
 
 DEFAULT_IDLE = timedelta(hours=24)
 MAX_RETRIES = 8
 """Conflicts beyond this many in a row mean something is hammering one conversation."""
+
+
+def forget_summary(*, conversations: int, teams: int) -> str:
+    if conversations == 0 and teams == 0:
+        return "There was nothing stored about you."
+    said = [f"Deleted {conversations} conversation(s) and everything you answered in them."]
+    if teams:
+        said.append(
+            f"Your name and id were removed from {teams} team session(s); your votes stay there,"
+            " anonymised as a former member, so the team's decisions still add up."
+        )
+    return " ".join(said)
 
 
 def utc_now() -> datetime:
@@ -217,12 +230,16 @@ class Engine:
         return self._present(conversation)
 
     async def forget(self, actor: Actor) -> Notice:
+        """Delete the actor's conversations and take their name out of team sessions."""
         count = await self.store.forget_user(
             platform=actor.platform, workspace=actor.workspace, user=actor.user
         )
-        if count == 0:
-            return Notice("There was nothing stored about you.")
-        return Notice(f"Deleted {count} conversation(s) and everything you answered in them.")
+        teams = 0
+        if isinstance(self.store, TeamStore):
+            teams = await forget_member_everywhere(
+                self.store, platform=actor.platform, workspace=actor.workspace, user=actor.user
+            )
+        return Notice(forget_summary(conversations=count, teams=teams))
 
     # --- the one-click transaction --------------------------------------------------------
 

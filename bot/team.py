@@ -374,3 +374,34 @@ def outcome(pack: Pack, session: TeamSession) -> TeamOutcome:
         splits=tuple(splits),
         decided=tuple(decided),
     )
+
+
+FORMER_MEMBER = "a former member"
+
+
+def forget_member(session: TeamSession, member: str) -> TeamSession:
+    """The session with `member` made anonymous: their id and name are gone, their votes stay.
+
+    Removing the votes would change what the team decided after the fact, so the record keeps
+    the counts and shows "a former member" where the name was. Each forgotten member gets an
+    alias of their own (`former-1`, `former-2`...), so tallies still count distinct people.
+    """
+    if member not in session.members and member != session.starter:
+        return session
+    taken = {m for m in (*session.members, session.starter) if m.startswith("former-")}
+    number = 1
+    while f"former-{number}" in taken:
+        number += 1
+    alias = f"former-{number}"
+
+    def swap(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((alias if who == member else who, what) for who, what in pairs)
+
+    names = tuple((who, name) for who, name in session.names if who != member)
+    return replace(
+        session,
+        starter=alias if session.starter == member else session.starter,
+        closed=tuple(replace(c, votes=swap(c.votes)) for c in session.closed),
+        votes=swap(session.votes),
+        names=(*names, (alias, FORMER_MEMBER)),
+    )

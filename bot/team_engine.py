@@ -42,6 +42,33 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+async def forget_member_everywhere(
+    store: TeamStore, *, platform: str, workspace: str | None, user: str
+) -> int:
+    """Anonymise `user` in every team session of the platform (or workspace); returns how many.
+
+    Each session is changed with the same conditional save as a vote, retried on a conflict,
+    so a vote landing meanwhile is neither lost nor left under the forgotten name.
+    """
+    changed = 0
+    for session in await store.teams_in(platform=platform, workspace=workspace):
+        for _ in range(MAX_RETRIES):
+            forgotten = team.forget_member(session, user)
+            if forgotten == session:
+                break
+            try:
+                await store.save_team(forgotten, expected_version=session.version)
+            except VersionConflict:
+                fresh = await store.get_team_by_id(session.id)
+                if fresh is None:
+                    break
+                session = fresh
+                continue
+            changed += 1
+            break
+    return changed
+
+
 class TeamEngine:
     """Start, vote, advance (Next), status, result and the decision record of team sessions."""
 

@@ -60,3 +60,7 @@ class TeamStore(Protocol):
     async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
         """Write only if the stored version is still `expected_version`, else raise VersionConflict."""
         ...
+
+    async def teams_in(self, *, platform: str, workspace: str | None) -> tuple[TeamSession, ...]:
+        """Every session (open or finished) of a platform, or of one workspace of it."""
+        ...

@@ -102,6 +102,7 @@ class _Pool(Protocol):
     """The part of asyncpg.Pool this store uses, typed."""
 
     async def fetchrow(self, query: str, *args: object) -> _Record | None: ...
+    async def fetch(self, query: str, *args: object) -> list[_Record]: ...
     async def execute(self, query: str, *args: object) -> str: ...
     async def close(self) -> None: ...
 
@@ -391,6 +392,18 @@ class PostgresStore:
             key.thread,
             key.advisor,
         )
+
+    async def teams_in(self, *, platform: str, workspace: str | None) -> tuple[TeamSession, ...]:
+        query = f"SELECT {_TEAM_COLUMNS} FROM team_sessions WHERE platform = $1"
+        args: tuple[object, ...] = (platform,)
+        if workspace is not None:
+            query += " AND workspace = $2"
+            args = (platform, workspace)
+        try:
+            records = await self._pool.fetch(query, *args)
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        return tuple(_to_team(record) for record in records)
 
     async def get_team_by_id(self, session_id: str) -> TeamSession | None:
         return await self._fetch_team(f"SELECT {_TEAM_COLUMNS} FROM team_sessions WHERE id = $1", session_id)

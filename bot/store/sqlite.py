@@ -474,6 +474,19 @@ class SqliteStore:
             raise VersionConflict(s.id, expected_version)
         return replace(s, version=expected_version + 1)
 
+    async def teams_in(self, *, platform: str, workspace: str | None) -> tuple[TeamSession, ...]:
+        def fn(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+            if workspace is None:
+                return conn.execute(
+                    f"SELECT {_TEAM_COLUMNS} FROM team_sessions WHERE platform = ?", (platform,)
+                ).fetchall()
+            return conn.execute(
+                f"SELECT {_TEAM_COLUMNS} FROM team_sessions WHERE platform = ? AND workspace = ?",
+                (platform, workspace),
+            ).fetchall()
+
+        return tuple(_row_to_team(row) for row in await self._run(fn))
+
     async def close(self) -> None:
         if self._drainer is not None:
             await self._drainer

@@ -139,7 +139,10 @@ def test_corrupt_db_exits_three_and_keeps_the_file(env: dict[str, str]) -> None:
 def test_forget_and_purge_commands(env: dict[str, str]) -> None:
     run(["chat", "--pack", str(TINY), "--user", "erin"], env, stdin="1\n")
     code, out, _ = run(["forget", "--user", "erin"], env)
-    assert (code, out.strip()) == (EXIT_OK, "Deleted 1 conversation(s) of terminal user erin.")
+    assert code == EXIT_OK
+    assert out.strip() == (
+        "terminal user erin: Deleted 1 conversation(s) and everything you answered in them."
+    )
     run(["chat", "--pack", str(TINY), "--user", "erin"], env, stdin="1\n")
     code, out, _ = run(["purge", "--older-than", "30d"], env)
     assert (code, out.strip()) == (EXIT_OK, "Purged 0 conversation(s) idle for longer than 30 days, 0:00:00.")

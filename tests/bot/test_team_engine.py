@@ -122,3 +122,41 @@ async def test_an_unknown_session_says_how_to_start_one(
     engine = engine_on(store, registry, clock)
     with pytest.raises(NoTeamSession, match="Start one with `/choose-framework team`"):
         await engine.vote(session_id="nope", step=1, member="ann", option_id="pages")
+
+
+@each_backend
+async def test_forget_takes_a_member_out_of_team_sessions_but_keeps_the_counts(
+    backend: Backend,  # noqa: F811  # the fixture imported above
+    registry: PackRegistry,
+    clock: Clock,
+) -> None:
+    from bot.conversation import Actor
+    from bot.engine import Engine
+
+    store = await backend.open()
+    teams = engine_on(store, registry, clock)
+    start = await teams.start(
+        teams.key(platform="test", workspace="w1", channel="c1"), starter="alice", starter_name="Alice"
+    )
+    assert isinstance(start, TeamQuestionReply)
+    sid = start.session_id
+    await teams.vote(session_id=sid, step=1, member="alice", option_id="pages", name="Alice")
+    await teams.vote(session_id=sid, step=1, member="bob", option_id="api", name="Bob")
+    await teams.advance(session_id=sid, step=1, member="alice", can_manage=False)
+    await teams.vote(session_id=sid, step=2, member="alice", option_id="need", name="Alice")
+
+    personal = Engine(store=store, registry=registry, advisor="tiny", clock=clock)  # type: ignore[arg-type]
+    notice = await personal.forget(Actor("test", "w1", "alice"))
+    assert "removed from 1 team session(s)" in notice.text
+
+    session = await teams.session(sid)
+    assert "alice" not in session.members
+    assert "Alice" not in dict(session.names).values()
+    assert session.starter == "former-1"
+    assert dict(session.closed[0].votes) == {"former-1": "pages", "bob": "api"}
+    assert session.current_votes == {"former-1": "need"}
+    record = await teams.record(sid)
+    assert "Alice" not in record
+    assert "a former member" in record
+    again = await personal.forget(Actor("test", "w1", "alice"))
+    assert again.text == "There was nothing stored about you."
