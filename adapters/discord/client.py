@@ -27,7 +27,15 @@ DESCRIPTION: Final = "Get a Python web framework recommendation, with reasons an
 
 
 class CommandHandler(Protocol):
-    async def on_command(self, interaction: discord.Interaction, action: str, *, topic: str = "") -> None: ...
+    async def on_command(
+        self,
+        interaction: discord.Interaction,
+        action: str,
+        *,
+        topic: str = "",
+        anonymous: bool = False,
+        quorum: int = 0,
+    ) -> None: ...
 
 
 def add_commands(tree: app_commands.CommandTree[Any], handler: CommandHandler) -> None:
@@ -37,6 +45,8 @@ def add_commands(tree: app_commands.CommandTree[Any], handler: CommandHandler) -
     @app_commands.describe(
         action="What to do (default: start, or carry on where you were)",
         topic="With action team: what the team is deciding",
+        anonymous="With action team: show vote counts only, not who voted",
+        quorum="With action team: close each question by itself at this many votes",
     )
     @app_commands.choices(action=[app_commands.Choice(name=a, value=a) for a in COMMAND_ACTIONS])
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
@@ -45,9 +55,13 @@ def add_commands(tree: app_commands.CommandTree[Any], handler: CommandHandler) -
         interaction: discord.Interaction,
         action: app_commands.Choice[str] | None = None,
         topic: app_commands.Range[str, 1, 200] | None = None,
+        anonymous: bool = False,
+        quorum: app_commands.Range[int, 2, 1000] | None = None,
     ) -> None:
         chosen = action.value if action is not None else "start"
-        await handler.on_command(interaction, chosen, topic=topic or "")
+        await handler.on_command(
+            interaction, chosen, topic=topic or "", anonymous=anonymous, quorum=quorum or 0
+        )
 
     tree.add_command(choose_framework)
 

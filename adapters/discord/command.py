@@ -90,7 +90,15 @@ def _invite(app_id: str | None, out: TextIO) -> int:
 class _NotServing:
     """The handler of a client that only syncs: it never connects, so no command reaches it."""
 
-    async def on_command(self, interaction: discord.Interaction, action: str, *, topic: str = "") -> None:
+    async def on_command(
+        self,
+        interaction: discord.Interaction,
+        action: str,
+        *,
+        topic: str = "",
+        anonymous: bool = False,
+        quorum: int = 0,
+    ) -> None:
         raise RuntimeError("this client only syncs commands; run `advisor discord` to answer them")
 
 

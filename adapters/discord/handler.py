@@ -71,9 +71,17 @@ class AdvisorHandler:
 
     # --- entry points -------------------------------------------------------------------
 
-    async def on_command(self, interaction: discord.Interaction, action: str, *, topic: str = "") -> None:
+    async def on_command(
+        self,
+        interaction: discord.Interaction,
+        action: str,
+        *,
+        topic: str = "",
+        anonymous: bool = False,
+        quorum: int = 0,
+    ) -> None:
         if action == "team" and self.team is not None:
-            await self.team.on_command(interaction, topic=topic)
+            await self.team.on_command(interaction, topic=topic, anonymous=anonymous, quorum=quorum)
             return
         actor = actor_of(interaction)
 

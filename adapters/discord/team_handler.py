@@ -76,7 +76,9 @@ class TeamHandler:
         self.engine = engine
         self.defer_after = defer_after
 
-    async def on_command(self, interaction: discord.Interaction, *, topic: str) -> None:
+    async def on_command(
+        self, interaction: discord.Interaction, *, topic: str, anonymous: bool = False, quorum: int = 0
+    ) -> None:
         user = interaction.user
 
         async def work() -> TeamOutcome:
@@ -85,6 +87,8 @@ class TeamHandler:
                 starter=str(user.id),
                 starter_name=user.display_name,
                 topic=topic,
+                anonymous=anonymous,
+                quorum=quorum,
             )
             return await self._post(reply)
 

@@ -39,7 +39,7 @@ HELP_TEXT = """*{command}* asks a few questions and recommends a Python web fram
 • `{command} result` the ranking as it stands
 • `{command} restart` begin again from the first question
 • `{command} forget` delete everything stored about you
-• `{command} team <topic>` decide together: a thread everyone in the channel votes in
+• `{command} team [--anonymous] [--quorum N] <topic>` decide together: a thread the channel votes in
 • `{command} help` this list
 Only you see your questions; *Share to channel* under the result posts it for everyone.
 In a direct message to me, type answers (a number or a label), `back`, `why`, `status` or `restart`."""

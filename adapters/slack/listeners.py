@@ -86,16 +86,16 @@ class Listeners:
         text = text.strip() if isinstance(text, str) else ""
         word = text.lower()
         if self.team is not None and (word == "team" or word.startswith("team ")):
-            message = await self._team_start(self.team, body, client, topic=text[len("team") :])
+            message = await self._team_start(self.team, body, client, text=text[len("team") :])
         else:
             message = await self._command_message(body, word)
         await self._send(respond, message, response_type="ephemeral")
 
     async def _team_start(
-        self, team: TeamListeners, body: Body, client: AsyncWebClient, *, topic: str
+        self, team: TeamListeners, body: Body, client: AsyncWebClient, *, text: str
     ) -> blocks.SlackMessage:
         try:
-            return await team.start(body, client, topic=topic)
+            return await team.start(body, client, text=text)
         except AdvisorError as error:
             return blocks.error_message(str(error))
         except Exception:

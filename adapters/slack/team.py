@@ -26,6 +26,7 @@ from adapters.slack.team_blocks import (
     team_result_message,
     team_started_message,
 )
+from adapters.team_options import parse_team_options
 from bot.errors import AdvisorError
 from bot.team_engine import TeamEngine
 from bot.team_replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply
@@ -72,13 +73,17 @@ class TeamListeners:
         self.engine = engine
         self.command = command
 
-    async def start(self, body: Body, client: AsyncWebClient, *, topic: str) -> blocks.SlackMessage:
-        """Open a session in a thread of its own; returns what the starter sees privately."""
+    async def start(self, body: Body, client: AsyncWebClient, *, text: str) -> blocks.SlackMessage:
+        """Open a session in a thread of its own; returns what the starter sees privately.
+
+        `text` is what followed `team`: an optional topic with `--anonymous` and `--quorum N`.
+        """
+        options = parse_team_options(text)
         actor = actor_of(body)
         channel = channel_of(body)
         if channel is None:
             raise BotNotInChannel()
-        topic = topic.strip() or DEFAULT_TOPIC
+        topic = options.topic or DEFAULT_TOPIC
         root = team_started_message(topic=topic, starter=actor.user, command=self.command)
         try:
             posted = await client.chat_postMessage(channel=channel, **root.as_kwargs())
@@ -88,7 +93,14 @@ class TeamListeners:
             raise
         thread = str(posted["ts"])
         key = self.engine.key(platform="slack", workspace=actor.workspace, channel=channel, thread=thread)
-        reply = await self.engine.start(key, starter=actor.user, starter_name=display_name(body), topic=topic)
+        reply = await self.engine.start(
+            key,
+            starter=actor.user,
+            starter_name=display_name(body),
+            topic=topic,
+            anonymous=options.anonymous,
+            quorum=options.quorum,
+        )
         await self._post(client, channel, thread, reply)
         return blocks.SlackMessage(
             text=f"Team session started: {topic}",

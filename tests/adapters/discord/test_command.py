@@ -78,7 +78,7 @@ async def test_sync_publishes_the_command_globally(fake_api: FakeDiscordApi, set
     assert command["name"] == "choose-framework"
     assert command["contexts"] == [0, 1, 2]  # guilds, DMs with the bot, other DMs (user installs)
     assert command["integration_types"] == [0, 1]  # installable in servers and by users
-    action, topic = command["options"]
+    action, topic, anonymous, quorum = command["options"]
     assert [c["value"] for c in action["choices"]] == [
         "start",
         "help",
@@ -89,6 +89,13 @@ async def test_sync_publishes_the_command_globally(fake_api: FakeDiscordApi, set
         "team",
     ]
     assert (topic["name"], topic["required"]) == ("topic", False)
+    assert (anonymous["name"], anonymous["type"], anonymous["required"]) == ("anonymous", 5, False)
+    assert (quorum["name"], quorum["type"], quorum["min_value"], quorum["max_value"]) == (
+        "quorum",
+        4,
+        2,
+        1000,
+    )
 
 
 async def test_sync_to_one_guild(fake_api: FakeDiscordApi, settings: Settings) -> None:

@@ -347,3 +347,20 @@ async def test_six_options_are_a_vote_select_and_its_choice_counts(
     status = await team.status(reply.session_id)
     assert isinstance(status, TeamQuestionReply)
     assert [(c.option_id, c.count) for c in status.tally.counts if c.count] == [(chosen, 1)]
+
+
+async def test_anonymous_session_with_a_quorum_closes_by_itself(bot: Bot) -> None:
+    payload = command_payload(ANN, action="team")
+    payload["data"]["options"] += [
+        {"name": "topic", "type": 3, "value": "Billing"},
+        {"name": "anonymous", "type": 5, "value": True},
+        {"name": "quorum", "type": 4, "value": 2},
+    ]
+    q1 = await bot.api.wait_callback(bot.feed(payload))
+    assert "anonymous" in embed(q1.body["data"])["footer"]["text"]
+
+    first = await vote(bot, BEN, q1, "JSON API")
+    assert "ben" not in embed(first.body["data"])["description"], "counts only, no names"
+    await vote(bot, ANN, q1, "JSON API")
+    (post,) = await followups(bot)
+    assert "How big is it?" in embed(post.body)["description"], "the quorum closed question 1"

@@ -200,3 +200,29 @@ async def test_record_button_uploads_the_record_again(slack: SlackHarness) -> No
     await until(fake, "files.getUploadURLExternal")
     _, content = await fake.next_upload()
     assert content.decode().startswith("# Decision record: Orders API")
+
+
+async def test_anonymous_session_with_a_quorum_closes_by_itself(slack: SlackHarness) -> None:
+    fake = slack.fake
+    assert await slack.command("team --anonymous --quorum 2 Billing", user="U1") == 200
+    root = await until(fake, "chat.postMessage")
+    assert "Billing" in text_of(root)
+    question = await until(fake, "chat.postMessage")
+    assert "closes by itself at 2 votes" in text_of(question)
+    await fake.next_post()
+    await slack.click(buttons(question)["JSON API"], user="U2")
+    first = await until(fake, "chat.update")
+    assert "(anonymous)" in text_of(first)
+    assert "u2" not in text_of(first), "an anonymous tally shows counts only"
+    await slack.click(buttons(question)["JSON API"], user="U3")
+    closed = await until(fake, "chat.update")
+    assert "The team chose *JSON API*" in text_of(closed)
+    assert "How big is it?" in text_of(await until(fake, "chat.postMessage"))
+
+
+async def test_bad_team_flags_are_explained(slack: SlackHarness) -> None:
+    await slack.command("team --quorum lots Billing", user="U1")
+    post = await slack.fake.next_post()
+    assert post.body["response_type"] == "ephemeral"
+    assert "--quorum needs a whole number" in post.text
+    assert slack.fake.counts["chat.postMessage"] == 0
