@@ -25,13 +25,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.settings import Settings
 from adapters.slack import blocks
-from adapters.slack.deliveries import DeliveryLog, open_delivery_log
 from adapters.slack.installs import oauth_settings
 from adapters.slack.listeners import Listeners
 from adapters.slack.payloads import Body
 from adapters.slack.team import TeamListeners
 from bot.engine import Engine
 from bot.store.base import TeamStore
+from bot.store.claims import ClaimLog, open_claim_log
 from bot.team_engine import TeamEngine
 
 LOG = logging.getLogger("adapters.slack")
@@ -129,7 +129,7 @@ def build_app(
     settings: Settings,
     *,
     client: AsyncWebClient | None = None,
-    deliveries: DeliveryLog | None = None,
+    deliveries: ClaimLog | None = None,
     session: ClientSession | None = None,
     team_engine: TeamEngine | None = None,
 ) -> AsyncApp:
@@ -157,7 +157,7 @@ def build_app(
         team_engine = TeamEngine(store=engine.store, registry=engine.registry, advisor=engine.advisor)
     listeners = Listeners(
         engine=engine,
-        deliveries=deliveries if deliveries is not None else open_delivery_log(settings.db_url),
+        deliveries=deliveries if deliveries is not None else open_claim_log(settings.db_url),
         command=settings.slack_command,
         session=session,
         team=TeamListeners(engine=team_engine, command=settings.slack_command) if team_engine else None,

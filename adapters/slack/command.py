@@ -89,16 +89,16 @@ async def run(settings: Settings, *, socket: bool, host: str, port: int, stdout:
     from aiohttp import ClientSession, web
 
     from adapters.slack.app import build_app
-    from adapters.slack.deliveries import open_delivery_log
     from adapters.slack.server import http_runner
     from bot.engine import Engine
     from bot.registry import PackRegistry
     from bot.store import open_store
+    from bot.store.claims import open_claim_log
 
     registry = PackRegistry()
     pack = registry.load(settings.pack_dir)
     store = await open_store(settings.db_url)
-    deliveries = open_delivery_log(settings.db_url)
+    deliveries = open_claim_log(settings.db_url)
     session = ClientSession()
     try:
         engine = Engine(store=store, registry=registry, advisor=pack.id, idle_timeout=settings.idle_timeout)

@@ -19,9 +19,9 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
 from adapters.settings import Settings
-from adapters.slack.deliveries import sqlite_path
 from adapters.slack.manifest import BOT_SCOPES
 from bot.errors import SettingsError
+from bot.store import sqlite_path
 
 STATE_SECONDS = 600
 """How long an install link stays valid."""

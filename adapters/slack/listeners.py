@@ -20,7 +20,6 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.console import command_for
 from adapters.ids import Action, ActionId
 from adapters.slack import blocks
-from adapters.slack.deliveries import DeliveryLog
 from adapters.slack.payloads import Body, actor_of, channel_of, clicked_value, delivery_key, is_resend
 from adapters.slack.team import TEAM_ACTIONS, TeamListeners
 from adapters.text import render as render_text
@@ -28,6 +27,7 @@ from bot.conversation import Actor
 from bot.engine import Engine
 from bot.errors import AdvisorError, NoConversation, NotYourConversation, StaleAnswer
 from bot.replies import Reply, ResultReply
+from bot.store.claims import ClaimLog
 
 LOG = logging.getLogger("adapters.slack")
 
@@ -55,7 +55,7 @@ class Listeners:
         self,
         *,
         engine: Engine,
-        deliveries: DeliveryLog,
+        deliveries: ClaimLog,
         command: str,
         session: ClientSession | None,
         team: TeamListeners | None = None,

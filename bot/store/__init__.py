@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from bot.errors import SettingsError
 from bot.store.base import ConversationStore
 
-__all__ = ["ConversationStore", "default_sqlite_path", "open_store"]
+__all__ = ["ConversationStore", "default_sqlite_path", "open_store", "sqlite_path"]
 
 
 def default_sqlite_path(environ: Mapping[str, str]) -> Path:
@@ -21,15 +21,24 @@ def default_sqlite_path(environ: Mapping[str, str]) -> Path:
     return Path(base) / "framework-advisor" / "advisor.db"
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file behind ADVISOR_DB when it is SQLite (`path`, `sqlite:///path`), else None."""
+    scheme = urlsplit(url).scheme if "://" in url else ""
+    if scheme == "":
+        return url
+    if scheme != "sqlite":
+        return None
+    path = url[len("sqlite://") :]
+    return path[1:] if path.startswith("//") else path
+
+
 async def open_store(url: str) -> ConversationStore:
     """Open `url`: a file path, `sqlite:///path`, or `postgresql://...`."""
     scheme = urlsplit(url).scheme if "://" in url else ""
-    if scheme in ("", "sqlite"):
+    path = sqlite_path(url)
+    if path is not None:
         from bot.store.sqlite import SqliteStore
 
-        path = url[len("sqlite://") :] if scheme == "sqlite" else url
-        if scheme == "sqlite" and path.startswith("/") and path[1:2] == "/":
-            path = path[1:]
         return await SqliteStore.open(path)
     if scheme in ("postgresql", "postgres"):
         from bot.store.postgres import PostgresStore

@@ -19,11 +19,11 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.settings import Secret, Settings
 from adapters.slack.app import build_app
-from adapters.slack.deliveries import SqliteDeliveryLog
 from adapters.slack.server import web_app
 from bot.engine import Engine
 from bot.registry import PackRegistry
 from bot.store.base import ConversationStore
+from bot.store.claims import SqliteClaimLog
 from bot.store.sqlite import SqliteStore
 from tests.conftest import Clock
 from tests.fakes.slack_api import WAIT, FakeSlack
@@ -45,7 +45,7 @@ def signed_headers(
     }
 
 
-class RecordingDeliveries(SqliteDeliveryLog):
+class RecordingDeliveries(SqliteClaimLog):
     """The real delivery log, also telling the test each claim's outcome as it happens."""
 
     def __init__(self, path: Path) -> None:

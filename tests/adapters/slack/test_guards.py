@@ -188,7 +188,7 @@ async def test_resent_click_on_another_process_is_still_silent(slack: SlackHarne
     await slack.fake.next_post()
     await slack.deliveries._connection()
     assert slack.deliveries._db is not None
-    await slack.deliveries._db.execute("DELETE FROM slack_deliveries")
+    await slack.deliveries._db.execute("DELETE FROM delivery_claims")
     await slack.post(body, retry=1)
     await _assert_nothing_more_posted(slack)
 

@@ -1,10 +1,10 @@
-"""Which Slack deliveries were already handled, so a resend (`X-Slack-Retry-Num`) is answered once.
+"""Which deliveries were already handled, so a resent request is acted on once.
 
-Slack resends a command, click or event it believes was not acknowledged. The resend carries the
-same `trigger_id` (commands, clicks) or `event_id` (events), so the first process to *claim* that
-id handles it and every later copy is dropped. Claims live in the project's database (the
-SQLite file, or PostgreSQL: see pg_deliveries.py), so a resend that lands on another process,
-or after a restart, is still recognised.
+Chat platforms resend what they believe was not acknowledged (Slack's `X-Slack-Retry-Num`). A
+resend carries the same delivery id (Slack: `trigger_id` for commands and clicks, `event_id` for
+events), so the first process to *claim* that id handles it and every later copy is dropped.
+Claims live in the project's database (the SQLite file, or PostgreSQL: see postgres_claims.py),
+so a resend that lands on another process, or after a restart, is still recognised.
 """
 
 from __future__ import annotations
@@ -20,21 +20,23 @@ from urllib.parse import urlsplit
 
 import aiosqlite
 
+from bot.store import sqlite_path
+
 KEEP_SECONDS = 3600.0
-"""Slack gives up resending after a few minutes; an hour is ample."""
+"""Platforms give up resending after a few minutes (Slack: 3 retries); an hour is ample."""
 PURGE_EVERY = 500
 """Claims between two deletions of expired ones."""
 BUSY_TIMEOUT_S = 5.0
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS slack_deliveries (
+CREATE TABLE IF NOT EXISTS delivery_claims (
     key TEXT PRIMARY KEY,
     seen_at REAL NOT NULL
 )
 """
 
 
-class DeliveryLog(Protocol):
+class ClaimLog(Protocol):
     async def claim(self, key: str) -> bool:
         """True the first time `key` is seen: the caller handles it. False for a resend."""
         ...
@@ -42,7 +44,7 @@ class DeliveryLog(Protocol):
     async def close(self) -> None: ...
 
 
-class MemoryDeliveryLog:
+class MemoryClaimLog:
     """One process only (used when the database is not SQLite): the newest claims, bounded."""
 
     def __init__(self, *, size: int = 10_000) -> None:
@@ -61,8 +63,12 @@ class MemoryDeliveryLog:
         self._seen.clear()
 
 
-class SqliteDeliveryLog:
-    """Claims as rows of `slack_deliveries` in the project's SQLite file (opened on first use)."""
+class SqliteClaimLog:
+    """Claims as rows of `delivery_claims` in the project's SQLite file (opened on first use).
+
+    A claim is one INSERT on its own (autocommit): the primary key decides who was first, in this
+    process or any other on the same file.
+    """
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
         self._path = str(path)
@@ -86,9 +92,9 @@ class SqliteDeliveryLog:
         now = self._clock()
         self._claims += 1
         if self._claims % PURGE_EVERY == 0:
-            await db.execute("DELETE FROM slack_deliveries WHERE seen_at < ?", (now - KEEP_SECONDS,))
+            await db.execute("DELETE FROM delivery_claims WHERE seen_at < ?", (now - KEEP_SECONDS,))
         try:
-            await db.execute("INSERT INTO slack_deliveries (key, seen_at) VALUES (?, ?)", (key, now))
+            await db.execute("INSERT INTO delivery_claims (key, seen_at) VALUES (?, ?)", (key, now))
         except sqlite3.IntegrityError:
             return False
         return True
@@ -99,27 +105,14 @@ class SqliteDeliveryLog:
             self._db = None
 
 
-def sqlite_path(db_url: str) -> str | None:
-    """The file behind ADVISOR_DB when it is SQLite (as bot.store.open_store reads it), else None."""
-    scheme = urlsplit(db_url).scheme if "://" in db_url else ""
-    if scheme == "":
-        return db_url
-    if scheme != "sqlite":
-        return None
-    path = db_url[len("sqlite://") :]
-    if path.startswith("//"):
-        path = path[1:]
-    return path
-
-
-def open_delivery_log(db_url: str) -> DeliveryLog:
+def open_claim_log(db_url: str) -> ClaimLog:
     """Claims beside the conversations: in the SQLite file, or in PostgreSQL for replicas."""
     scheme = urlsplit(db_url).scheme if "://" in db_url else ""
     if scheme in ("postgresql", "postgres"):
-        from adapters.slack.pg_deliveries import PostgresDeliveryLog
+        from bot.store.postgres_claims import PostgresClaimLog
 
-        return PostgresDeliveryLog(db_url)
+        return PostgresClaimLog(db_url)
     path = sqlite_path(db_url)
     if path is None or path == ":memory:":
-        return MemoryDeliveryLog()
-    return SqliteDeliveryLog(path)
+        return MemoryClaimLog()
+    return SqliteClaimLog(path)

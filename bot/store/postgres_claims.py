@@ -1,6 +1,6 @@
-"""Claims of Slack deliveries in PostgreSQL, for several replicas sharing one database.
+"""Delivery claims in PostgreSQL, for several replicas sharing one database.
 
-Kept apart from `deliveries.py` so asyncpg is imported only when ADVISOR_DB is PostgreSQL.
+Kept apart from `claims.py` so asyncpg is imported only when ADVISOR_DB is PostgreSQL.
 A claim is one `INSERT ... ON CONFLICT DO NOTHING`: whichever replica inserts first handles the
 delivery, every other copy finds the row and is dropped.
 """
@@ -14,16 +14,16 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs
 
-from adapters.slack.deliveries import KEEP_SECONDS, PURGE_EVERY
+from bot.store.claims import KEEP_SECONDS, PURGE_EVERY
 
-SCHEMA_LOCK = 0x736C61636B646C76
-"""pg_advisory_xact_lock key ("slackdlv"): replicas starting together create the table once."""
+SCHEMA_LOCK = 0x636C61696D73
+"""pg_advisory_xact_lock key ("claims"): replicas starting together create the table once."""
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS slack_deliveries (key TEXT PRIMARY KEY, seen_at DOUBLE PRECISION NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS delivery_claims (key TEXT PRIMARY KEY, seen_at DOUBLE PRECISION NOT NULL)"
 )
 
 
-class PostgresDeliveryLog:
+class PostgresClaimLog:
     """A small pool of its own on the store's URL, opened on first use."""
 
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
@@ -48,9 +48,9 @@ class PostgresDeliveryLog:
         now = self._clock()
         self._claims += 1
         if self._claims % PURGE_EVERY == 0:
-            await pool.execute("DELETE FROM slack_deliveries WHERE seen_at < $1", now - KEEP_SECONDS)
+            await pool.execute("DELETE FROM delivery_claims WHERE seen_at < $1", now - KEEP_SECONDS)
         status = await pool.execute(
-            "INSERT INTO slack_deliveries (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO delivery_claims (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
             key,
             now,
         )
