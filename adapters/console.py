@@ -7,6 +7,8 @@ store, so quitting (or being killed) and running it again carries on at the same
 from __future__ import annotations
 
 import asyncio
+import shutil
+import textwrap
 from collections.abc import Callable, Coroutine
 from typing import Any, TextIO
 
@@ -52,6 +54,28 @@ def command_for(engine: Engine, actor: Actor, line: str) -> Callable[[], Corouti
     return lambda: engine.answer_text(actor, line)
 
 
+def wrap_for_terminal(text: str, width: int) -> str:
+    """Wrap long lines at the terminal's width, keeping each line's indent on its continuations.
+
+    Only for a real terminal: piped output stays one line per item, which scripts can grep.
+    """
+    out = []
+    for line in text.splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        out.append(
+            textwrap.fill(
+                line,
+                width=max(width - 1, 40),
+                subsequent_indent=indent + "  ",
+                break_long_words=False,  # a URL stays whole, so it stays clickable
+                break_on_hyphens=False,
+            )
+            if len(line) >= width
+            else line
+        )
+    return "\n".join(out)
+
+
 def run_console(
     *,
     engine: Engine,
@@ -62,8 +86,10 @@ def run_console(
 ) -> int:
     """The chat loop; returns the process exit code (0 on quit or end of input)."""
 
+    width = shutil.get_terminal_size().columns if stdout.isatty() else 0
+
     def say(text: str) -> None:
-        stdout.write(text + "\n\n")
+        stdout.write((wrap_for_terminal(text, width) if width else text) + "\n\n")
         stdout.flush()
 
     say(render(runner.run(engine.start(actor))))

@@ -280,3 +280,13 @@ def test_chat_refuses_a_pack_that_fails_lint(env: dict[str, str], tmp_path: Path
     assert "E013 cycle" in err
     assert f"run `advisor lint {folder}`" in err
     assert out == ""
+
+
+def test_long_lines_wrap_with_their_indent_on_a_terminal() -> None:
+    from adapters.console import wrap_for_terminal
+
+    text = "Why we ask:\n  " + "word " * 30
+    wrapped = wrap_for_terminal(text, 40).splitlines()
+    assert wrapped[0] == "Why we ask:"
+    assert all(len(line) <= 39 for line in wrapped)
+    assert all(line.startswith("    ") for line in wrapped[2:])
