@@ -124,14 +124,14 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def _field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
+def add_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
     if lines and len(embed.fields) < EMBED_FIELDS:
         value = clip_lines(lines, limits.EMBED_FIELD_VALUE)
         if value:
             embed.add_field(name=clip(name, EMBED_FIELD_NAME), value=value, inline=False)
 
 
-def _button(
+def button(
     action: ActionId, label: str, *, row: int, style: discord.ButtonStyle
 ) -> discord.ui.Button[InertView]:
     return discord.ui.Button(custom_id=action.encode(), label=clip(label, BUTTON_LABEL), style=style, row=row)
@@ -155,8 +155,8 @@ def add_choices(
     choices = choices[: limits.MAX_OPTIONS]
     if len(choices) <= ROW_WIDTH:
         for choice in choices:
-            button = ActionId(key, step, action, choice.id)
-            view.add_item(_button(button, choice.label, row=0, style=discord.ButtonStyle.primary))
+            chosen = ActionId(key, step, action, choice.id)
+            view.add_item(button(chosen, choice.label, row=0, style=discord.ButtonStyle.primary))
         return
     view.add_item(
         discord.ui.Select(
@@ -202,12 +202,12 @@ def render_question(reply: QuestionReply) -> Rendered:
     nav = discord.ButtonStyle.secondary
     if reply.can_go_back:
         view.add_item(
-            _button(ActionId(reply.conversation_id, reply.step, Action.BACK), "Back", row=1, style=nav)
+            button(ActionId(reply.conversation_id, reply.step, Action.BACK), "Back", row=1, style=nav)
         )
     view.add_item(
-        _button(ActionId(reply.conversation_id, reply.step, Action.RESTART), "Restart", row=1, style=nav)
+        button(ActionId(reply.conversation_id, reply.step, Action.RESTART), "Restart", row=1, style=nav)
     )
-    view.add_item(_button(ActionId(reply.conversation_id, reply.step, Action.WHY), "Why?", row=1, style=nav))
+    view.add_item(button(ActionId(reply.conversation_id, reply.step, Action.WHY), "Why?", row=1, style=nav))
     return Rendered(content=None, embeds=(fit_embed(embed),), view=view)
 
 
@@ -231,16 +231,16 @@ def result_embed(reply: ResultReply) -> discord.Embed:
         description=clip("\n\n".join(description), limits.EMBED_DESCRIPTION) or None,
         colour=discord.Colour.green(),
     )
-    _field(embed, "Why it fits", [f"+ {r.text} (you said: {r.answer})" for r in top.reasons_for])
-    _field(embed, "Concerns", [f"- {r.text} (you said: {r.answer})" for r in top.reasons_against])
+    add_field(embed, "Why it fits", [f"+ {r.text} (you said: {r.answer})" for r in top.reasons_for])
+    add_field(embed, "Concerns", [f"- {r.text} (you said: {r.answer})" for r in top.reasons_against])
     if runner is not None:
         lines = [f"{runner.name}: {runner.points} points against {top.points}"]
         lines += [f"Reconsider if this matters most: {r.text}" for r in rec.reconsider]
         lines += [f"Choose it instead for: {line}" for line in reply.reconsider_when[:2]]
-        _field(embed, f"Runner-up: {runner.name}", lines)
-    _field(embed, "Start with", [f"• **{c.name}**: {c.why}" for c in rec.companions])
-    _field(embed, "To firm this up", [f"? {note}" for note in rec.notes])
-    _field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in rec.sources])
+        add_field(embed, f"Runner-up: {runner.name}", lines)
+    add_field(embed, "Start with", [f"• **{c.name}**: {c.why}" for c in rec.companions])
+    add_field(embed, "To firm this up", [f"? {note}" for note in rec.notes])
+    add_field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in rec.sources])
     others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
     footer = reply.advisor_title + (f"  ·  also ranked: {others}" if others else "")
     embed.set_footer(text=clip(footer, EMBED_FOOTER))
@@ -251,14 +251,14 @@ def render_result(reply: ResultReply) -> Rendered:
     view = InertView()
     cid, step = reply.conversation_id, reply.step
     view.add_item(
-        _button(
+        button(
             ActionId(cid, step, Action.SHARE), "Share in channel", row=0, style=discord.ButtonStyle.success
         )
     )
     nav = discord.ButtonStyle.secondary
     if reply.answered:
-        view.add_item(_button(ActionId(cid, step, Action.BACK), "Back", row=0, style=nav))
-    view.add_item(_button(ActionId(cid, step, Action.RESTART), "Restart", row=0, style=nav))
+        view.add_item(button(ActionId(cid, step, Action.BACK), "Back", row=0, style=nav))
+    view.add_item(button(ActionId(cid, step, Action.RESTART), "Restart", row=0, style=nav))
     return Rendered(content=None, embeds=(result_embed(reply),), view=view)
 
 
@@ -276,7 +276,7 @@ def render_why(reply: WhyReply) -> Rendered:
         description=clip("\n\n".join(p for p in (reply.why, reply.help) if p), limits.EMBED_DESCRIPTION),
         colour=COLOUR,
     )
-    _field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in reply.sources])
+    add_field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in reply.sources])
     return Rendered(content=None, embeds=(fit_embed(embed),))
 
 
@@ -287,9 +287,9 @@ def render_status(reply: StatusReply) -> Rendered:
         limits.EMBED_DESCRIPTION,
     )
     now = reply.current_prompt or "Done: use `/choose-framework action: result` for the recommendation."
-    _field(embed, "Now", [now])
+    add_field(embed, "Now", [now])
     if reply.leader:
-        _field(embed, "Leading so far", [reply.leader])
+        add_field(embed, "Leading so far", [reply.leader])
     return Rendered(content=None, embeds=(fit_embed(embed),))
 
 
@@ -306,7 +306,7 @@ def render_notice(reply: Notice) -> Rendered:
         for offer in reply.offers:
             label, action = _OFFER_LABELS[offer]
             view.add_item(
-                _button(
+                button(
                     ActionId(reply.conversation_id, reply.step, action),
                     label,
                     row=0,

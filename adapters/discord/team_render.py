@@ -15,9 +15,9 @@ from adapters.discord.render import (
     EMBED_FOOTER,
     InertView,
     Rendered,
-    _button,
-    _field,
     add_choices,
+    add_field,
+    button,
     clip,
     clip_lines,
     fit_embed,
@@ -68,7 +68,7 @@ def render_team_question(reply: TeamQuestionReply) -> Rendered:
         placeholder="Vote",
     )
     view.add_item(
-        _button(
+        button(
             ActionId(reply.session_id, reply.step, Action.NEXT),
             "Next",
             row=1,
@@ -125,15 +125,15 @@ def render_team_result(reply: TeamResultReply) -> Rendered:
     heading = "Team pick" if reply.finished else "Team pick so far"
     team.title = clip(f"{reply.topic}: {heading}: {reply.recommendation.top.name}", limits.EMBED_TITLE)
     # One embed, fitted as a whole: Discord's 6000 characters count across all of a message's embeds.
-    _field(team, "Each member's own answers point to", _pick_lines(reply))
+    add_field(team, "Each member's own answers point to", _pick_lines(reply))
     splits = [_split_line(s.prompt, s.counts, s.chosen, anonymous=reply.anonymous) for s in reply.splits] or [
         "The team agreed on every question."
     ]
-    _field(team, "Where the team split", splits)
-    _field(team, "Participants", [", ".join(reply.participants) or "nobody voted"])
+    add_field(team, "Where the team split", splits)
+    add_field(team, "Participants", [", ".join(reply.participants) or "nobody voted"])
     view = InertView()
     view.add_item(
-        _button(
+        button(
             ActionId(reply.session_id, reply.step, Action.RECORD),
             "Decision record",
             row=0,

@@ -66,11 +66,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _plain(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
+def plain_text(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
-def _section(text: str, block_id: str) -> Block:
+def section(text: str, block_id: str) -> Block:
     return {
         "type": "section",
         "block_id": block_id,
@@ -78,7 +78,7 @@ def _section(text: str, block_id: str) -> Block:
     }
 
 
-def _context(text: str, block_id: str) -> Block:
+def context(text: str, block_id: str) -> Block:
     return {
         "type": "context",
         "block_id": block_id,
@@ -86,24 +86,24 @@ def _context(text: str, block_id: str) -> Block:
     }
 
 
-def _button(label: str, action: ActionId, *, style: str | None = None) -> dict[str, Any]:
+def button(label: str, action: ActionId, *, style: str | None = None) -> dict[str, Any]:
     value = action.encode()
     button: dict[str, Any] = {
         "type": "button",
         "action_id": value,
         "value": value,
-        "text": _plain(label),
+        "text": plain_text(label),
     }
     if style is not None:
         button["style"] = style
     return button
 
 
-def _actions(elements: Sequence[dict[str, Any]], block_id: str) -> Block:
+def actions(elements: Sequence[dict[str, Any]], block_id: str) -> Block:
     return {"type": "actions", "block_id": block_id, "elements": list(elements)}
 
 
-def _fit(blocks: Iterable[Block]) -> tuple[Block, ...]:
+def fit_blocks(blocks: Iterable[Block]) -> tuple[Block, ...]:
     """At most 50 blocks, keeping the last one (the buttons) when the middle must go."""
     out = list(blocks)
     if len(out) > SLACK_BLOCKS:
@@ -132,15 +132,15 @@ def choice_elements(
     """Buttons while they fit on a line (5), else one static select; for answers and team votes."""
     choices = choices[:MAX_OPTIONS]
     if len(choices) <= MAX_BUTTON_OPTIONS:
-        return [_button(c.label, ActionId(key, step, action, c.id)) for c in choices]
+        return [button(c.label, ActionId(key, step, action, c.id)) for c in choices]
     return [
         {
             "type": "static_select",
             "action_id": f"{SELECT_PREFIX}:{key}:{step}",
-            "placeholder": _plain(placeholder, PLACEHOLDER),
+            "placeholder": plain_text(placeholder, PLACEHOLDER),
             "options": [
                 {
-                    "text": _plain(f"{c.number}. {c.label}"),
+                    "text": plain_text(f"{c.number}. {c.label}"),
                     "value": ActionId(key, step, action, c.id).encode(),
                 }
                 for c in choices
@@ -162,27 +162,27 @@ def option_elements(reply: QuestionReply) -> list[dict[str, Any]]:
 def navigation(conversation_id: str, step: int, *, can_go_back: bool, why: bool = True) -> Block:
     elements = []
     if can_go_back:
-        elements.append(_button("Back", ActionId(conversation_id, step, Action.BACK)))
-    elements.append(_button("Restart", ActionId(conversation_id, step, Action.RESTART)))
+        elements.append(button("Back", ActionId(conversation_id, step, Action.BACK)))
+    elements.append(button("Restart", ActionId(conversation_id, step, Action.RESTART)))
     if why:
-        elements.append(_button("Why?", ActionId(conversation_id, step, Action.WHY)))
-    return _actions(elements, _block_id(conversation_id, step, "nav"))
+        elements.append(button("Why?", ActionId(conversation_id, step, Action.WHY)))
+    return actions(elements, _block_id(conversation_id, step, "nav"))
 
 
 def question_message(reply: QuestionReply) -> SlackMessage:
     cid, step = reply.conversation_id, reply.step
     blocks: list[Block] = []
     if reply.notice:
-        blocks.append(_section(f"Noted. {escape(reply.notice)}", _block_id(cid, step, "notice")))
-    blocks.append(_section(f"*{escape(reply.prompt)}*", _block_id(cid, step, "prompt")))
+        blocks.append(section(f"Noted. {escape(reply.notice)}", _block_id(cid, step, "notice")))
+    blocks.append(section(f"*{escape(reply.prompt)}*", _block_id(cid, step, "prompt")))
     blocks.append(
-        _context(f"{progress(reply)} · _Why we ask:_ {escape(reply.why)}", _block_id(cid, step, "why"))
+        context(f"{progress(reply)} · _Why we ask:_ {escape(reply.why)}", _block_id(cid, step, "why"))
     )
-    blocks.append(_actions(option_elements(reply), _block_id(cid, step, "options")))
+    blocks.append(actions(option_elements(reply), _block_id(cid, step, "options")))
     blocks.append(navigation(cid, step, can_go_back=reply.can_go_back))
     listed = ", ".join(f"{c.number}. {c.label}" for c in reply.choices)
     text = clip(f"{progress(reply)}: {reply.prompt} ({listed})", FALLBACK_TEXT)
-    return SlackMessage(text=text, blocks=_fit(blocks))
+    return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
 # --- results ----------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Bloc
         {
             "type": "header",
             "block_id": bid("head"),
-            "text": _plain(f"Top pick: {top.name}", SLACK_HEADER_TEXT),
+            "text": plain_text(f"Top pick: {top.name}", SLACK_HEADER_TEXT),
         }
     ]
     lines = [f"*{escape(top.name)}*: fit {rec.fit}% ({top.points} points)"]
@@ -215,29 +215,29 @@ def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Bloc
         lines.append(f"_A close call: {escape(runner.name)} is within a few points; either is sound._")
     if rec.tie_broken and runner is not None:
         lines.append(f"_Tie with {escape(runner.name)}: {escape(rec.tie_rule)}_")
-    blocks.append(_section("\n".join(lines), bid("top")))
+    blocks.append(section("\n".join(lines), bid("top")))
     if top.reasons_for:
         reasons = _bullets(f"{escape(r.text)} _(you said: {escape(r.answer)})_" for r in top.reasons_for)
-        blocks.append(_section(f"*Why*\n{reasons}", bid("for")))
+        blocks.append(section(f"*Why*\n{reasons}", bid("for")))
     if top.reasons_against:
         concerns = _bullets(f"{escape(r.text)} _(you said: {escape(r.answer)})_" for r in top.reasons_against)
-        blocks.append(_section(f"*Concerns*\n{concerns}", bid("against")))
+        blocks.append(section(f"*Concerns*\n{concerns}", bid("against")))
     if runner is not None:
         lines = [f"*Runner-up: {escape(runner.name)}* ({runner.points} points)"]
         lines += [f"• Reconsider if this matters most: {escape(r.text)}" for r in rec.reconsider]
         lines += [f"• Choose it instead for: {escape(text)}" for text in reply.reconsider_when[:2]]
-        blocks.append(_section("\n".join(lines), bid("runner")))
+        blocks.append(section("\n".join(lines), bid("runner")))
     if rec.companions:
         companions = _bullets(f"*{escape(c.name)}*: {escape(c.why)}" for c in rec.companions)
-        blocks.append(_section(f"*Start with*\n{companions}", bid("companions")))
+        blocks.append(section(f"*Start with*\n{companions}", bid("companions")))
     if rec.notes:
-        blocks.append(_section(f"*To firm this up*\n{_bullets(escape(n) for n in rec.notes)}", bid("notes")))
+        blocks.append(section(f"*To firm this up*\n{_bullets(escape(n) for n in rec.notes)}", bid("notes")))
     others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
     if others:
-        blocks.append(_context(f"Also ranked: {escape(others)}", bid("others")))
+        blocks.append(context(f"Also ranked: {escape(others)}", bid("others")))
     if rec.sources:
         links = _bullets(f"<{s.url}|{escape(s.title)}>" for s in rec.sources)
-        blocks.append(_section(f"*Sources*\n{links}", bid("sources")))
+        blocks.append(section(f"*Sources*\n{links}", bid("sources")))
     return blocks
 
 
@@ -252,31 +252,31 @@ def result_message(reply: ResultReply, *, shared_in: str | None = None) -> Slack
     cid, step = reply.conversation_id, reply.step
     blocks = recommendation_blocks(reply, block_prefix=_block_id(cid, step, "r"))
     if shared_in is not None:
-        blocks.append(_context(f"Shared in <#{shared_in}>.", _block_id(cid, step, "shared")))
+        blocks.append(context(f"Shared in <#{shared_in}>.", _block_id(cid, step, "shared")))
     blocks.append(
-        _actions(
+        actions(
             [
-                _button("Share to channel", ActionId(cid, step, Action.SHARE), style="primary"),
-                _button("Back", ActionId(cid, step, Action.BACK)),
-                _button("Restart", ActionId(cid, step, Action.RESTART)),
+                button("Share to channel", ActionId(cid, step, Action.SHARE), style="primary"),
+                button("Back", ActionId(cid, step, Action.BACK)),
+                button("Restart", ActionId(cid, step, Action.RESTART)),
             ],
             _block_id(cid, step, "nav"),
         )
     )
-    return SlackMessage(text=clip(_result_text(reply), FALLBACK_TEXT), blocks=_fit(blocks))
+    return SlackMessage(text=clip(_result_text(reply), FALLBACK_TEXT), blocks=fit_blocks(blocks))
 
 
 def shared_result_message(reply: ResultReply, *, user_id: str) -> SlackMessage:
     """The result posted for the channel: says whose it is, carries no buttons."""
     cid, step = reply.conversation_id, reply.step
-    intro = _section(
+    intro = section(
         f"<@{user_id}> asked the framework advisor. Their answers: "
         + escape("; ".join(f"{a.prompt} {a.answer}" for a in reply.answered)),
         _block_id(cid, step, "s:who"),
     )
     blocks = [intro, *recommendation_blocks(reply, block_prefix=_block_id(cid, step, "s"))]
     text = clip(f"Recommendation for <@{user_id}>: {_result_text(reply)}", FALLBACK_TEXT)
-    return SlackMessage(text=text, blocks=_fit(blocks))
+    return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
 # --- the rest ---------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def why_message(reply: WhyReply) -> SlackMessage:
     if reply.sources:
         lines.append("Sources: " + " · ".join(f"<{s.url}|{escape(s.title)}>" for s in reply.sources[:6]))
     text = "\n".join(lines)
-    block = _section(text, _block_id(reply.conversation_id, reply.step, "whyreply"))
+    block = section(text, _block_id(reply.conversation_id, reply.step, "whyreply"))
     return SlackMessage(text=clip(f"Why we ask: {reply.prompt} {reply.why}", FALLBACK_TEXT), blocks=(block,))
 
 
@@ -303,7 +303,7 @@ def status_message(reply: StatusReply) -> SlackMessage:
     if reply.leader:
         lines.append(f"Leading so far: *{escape(reply.leader)}*")
     text = "\n".join(lines)
-    block = _section(text, _block_id(reply.conversation_id, reply.step, "status"))
+    block = section(text, _block_id(reply.conversation_id, reply.step, "status"))
     return SlackMessage(text=clip(text, FALLBACK_TEXT), blocks=(block,))
 
 
@@ -312,12 +312,12 @@ _OFFER_ACTION = {Offer.RESUME: Action.RESUME, Offer.RESTART: Action.RESTART}
 
 
 def notice_message(reply: Notice) -> SlackMessage:
-    blocks: list[Block] = [_section(escape(reply.text), f"notice:{reply.conversation_id}:{reply.step}")]
+    blocks: list[Block] = [section(escape(reply.text), f"notice:{reply.conversation_id}:{reply.step}")]
     if reply.offers and reply.conversation_id:
         blocks.append(
-            _actions(
+            actions(
                 [
-                    _button(
+                    button(
                         _OFFER_LABEL[offer],
                         ActionId(reply.conversation_id, reply.step, _OFFER_ACTION[offer]),
                         style="primary" if i == 0 else None,
@@ -345,13 +345,13 @@ def render(reply: Reply) -> SlackMessage:
 def error_message(text: str) -> SlackMessage:
     """An AdvisorError's message (it already says what to do), as a short ephemeral note."""
     return SlackMessage(
-        text=clip(text, FALLBACK_TEXT), blocks=(_context(f":warning: {escape(text)}", "error"),)
+        text=clip(text, FALLBACK_TEXT), blocks=(context(f":warning: {escape(text)}", "error"),)
     )
 
 
 def help_message(command: str) -> SlackMessage:
     text = HELP_TEXT.format(command=command)
-    return SlackMessage(text=clip(text, FALLBACK_TEXT), blocks=(_section(text, "help"),))
+    return SlackMessage(text=clip(text, FALLBACK_TEXT), blocks=(section(text, "help"),))
 
 
 def mention_message(command: str) -> SlackMessage:
@@ -365,6 +365,6 @@ def mention_message(command: str) -> SlackMessage:
         "action_id": START_ACTION,
         "value": "start",
         "style": "primary",
-        "text": _plain("Start"),
+        "text": plain_text("Start"),
     }
-    return SlackMessage(text=text, blocks=(_section(text, "mention"), _actions([start], "mention:start")))
+    return SlackMessage(text=text, blocks=(section(text, "mention"), actions([start], "mention:start")))
