@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.settings import Secret, Settings  # noqa: E402
 from adapters.slack.app import build_app  # noqa: E402
-from adapters.slack.deliveries import open_delivery_log  # noqa: E402
 from adapters.slack.server import web_app  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.registry import PackRegistry  # noqa: E402
+from bot.store.claims import open_claim_log  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -204,7 +204,7 @@ async def _serve_app(pack_dir: Path, db: Path, fake_url: str, ready: Any, stop: 
     registry = PackRegistry()
     pack = registry.load(pack_dir)
     store = await SqliteStore.open(db)
-    deliveries = open_delivery_log(str(db))
+    deliveries = open_claim_log(str(db))
     settings = Settings(
         db_url=str(db),
         knowledge_dir=pack_dir.parent,
