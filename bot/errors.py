@@ -16,6 +16,7 @@
     ├── SettingsError           an environment variable is missing or malformed
     ├── NoTeamSession           no team session here, or none with that id
     ├── VoteClosed              a vote (or Next) for a team question that has closed
+    ├── MemberLeft              a vote from someone who left the session's channel
     ├── TeamSessionFinished     a vote after the team's result
     ├── NotAllowedToAdvance     Next from someone who neither started it nor manages the channel
     ├── NoVotesYet              Next before anyone voted
@@ -182,6 +183,17 @@ class VoteClosed(AdvisorError):
         super().__init__(
             f"Voting on{which} has closed{decided}, so your click changed nothing. "
             "Vote on the newest question."
+        )
+
+
+class MemberLeft(AdvisorError):
+    """A vote from someone the platform reported as gone from the session's channel."""
+
+    def __init__(self, *, member: str) -> None:
+        self.member = member
+        super().__init__(
+            "You left this channel, so your vote was not counted and nothing changed. "
+            "Rejoin the channel to vote."
         )
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from bot import walker
 from bot.errors import (
+    MemberLeft,
     NotAllowedToAdvance,
     NoVotesYet,
     TeamSessionFinished,
@@ -78,6 +79,8 @@ class TeamSession:
     created_at: datetime
     updated_at: datetime
     status: TeamStatus = TeamStatus.OPEN
+    left: tuple[str, ...] = ()
+    """Members the platform reported as gone from the channel: their new votes are refused."""
 
     @property
     def current_votes(self) -> dict[str, str]:
@@ -239,6 +242,8 @@ def vote(
     conflict never counts a vote twice. When the quorum is reached the question closes.
     """
     question = _check_open(pack, session, step)
+    if member in session.left:
+        raise MemberLeft(member=member)
     if question.option(option_id) is None:
         raise UnknownAnswer(option_id, [o.label for o in question.options], None)
     names = dict(session.names)
@@ -405,3 +410,14 @@ def forget_member(session: TeamSession, member: str) -> TeamSession:
         votes=swap(session.votes),
         names=(*names, (alias, FORMER_MEMBER)),
     )
+
+
+def mark_presence(session: TeamSession, member: str, *, present: bool, now: datetime) -> TeamSession:
+    """Record that `member` left the channel (their new votes are refused) or came back.
+
+    Votes already cast stay: leaving does not rewrite what was counted while they were there.
+    """
+    if (member not in session.left) == present:
+        return session
+    left = tuple(m for m in session.left if m != member) if present else (*session.left, member)
+    return replace(session, left=left, updated_at=now)

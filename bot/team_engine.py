@@ -160,6 +160,23 @@ class TeamEngine:
             ),
         )
 
+    async def mark_presence(
+        self, *, platform: str, workspace: str, channel: str, member: str, present: bool
+    ) -> int:
+        """A member left (or rejoined) a channel: every open session there learns it."""
+        changed = 0
+        for session in await self.store.teams_in(platform=platform, workspace=workspace):
+            if session.key.channel != channel or session.is_finished or session.key.advisor != self.advisor:
+                continue
+            await self._change(
+                session.id,
+                lambda _pack, current: team.mark_presence(
+                    current, member, present=present, now=self._clock()
+                ),
+            )
+            changed += 1
+        return changed
+
     async def status(self, session_id: str) -> TeamQuestionReply | TeamResultReply:
         session, pack = await self._load(session_id)
         return present(pack, session)

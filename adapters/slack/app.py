@@ -103,6 +103,14 @@ class AckFirst:
         await ack()
         self._hand_off(self.listeners.on_message(body, event, say, request))
 
+    async def left_channel(self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest) -> None:
+        await ack()
+        self._hand_off(self.listeners.on_presence(body, event, request, present=False))
+
+    async def joined_channel(self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest) -> None:
+        await ack()
+        self._hand_off(self.listeners.on_presence(body, event, request, present=True))
+
 
 # --- assembly ---------------------------------------------------------------------------
 
@@ -168,4 +176,6 @@ def build_app(
     app.action(CLICK_PATTERN)(front.click)
     app.event("app_mention")(front.mention)
     app.event("message")(front.message)
+    app.event("member_left_channel")(front.left_channel)
+    app.event("member_joined_channel")(front.joined_channel)
     return app

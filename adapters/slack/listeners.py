@@ -252,6 +252,15 @@ class Listeners:
         thread = event.get("thread_ts") or event.get("ts")
         await say(thread_ts=thread, **blocks.mention_message(self.command_name).as_kwargs())
 
+    async def on_presence(self, body: Body, event: Body, request: AsyncBoltRequest, *, present: bool) -> None:
+        """Someone left or joined a channel: its open team sessions refuse or accept their votes."""
+        user, channel = event.get("user"), event.get("channel")
+        if self.team is None or not isinstance(user, str) or not isinstance(channel, str):
+            return
+        if not await self._is_first_delivery(body, request):
+            return
+        await self.team.mark_presence(body, user=user, channel=channel, present=present)
+
     async def on_message(self, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest) -> None:
         """A direct message works like the terminal: typed answers, numbers, back, why."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):

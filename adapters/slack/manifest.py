@@ -16,12 +16,21 @@ BOT_SCOPES: tuple[str, ...] = (
     "im:history",
     "files:write",
     "users:read",
+    "channels:read",
+    "groups:read",
 )
 """commands: the slash command; chat:write: Share to channel, replies and team sessions;
 app_mentions:read and im:history: the app_mention and message.im events (mentions in channels,
 direct messages); files:write: a team's decision record as a file; users:read: whether someone
-who is not the starter may close a team question (workspace admins and owners may)."""
-BOT_EVENTS: tuple[str, ...] = ("app_mention", "message.im")
+who is not the starter may close a team question (workspace admins and owners may);
+channels:read and groups:read: the member_left_channel and member_joined_channel events, so a
+team session refuses votes from someone who has left the channel."""
+BOT_EVENTS: tuple[str, ...] = (
+    "app_mention",
+    "message.im",
+    "member_left_channel",
+    "member_joined_channel",
+)
 EVENTS_PATH = "/slack/events"
 REDIRECT_PATH = "/slack/oauth_redirect"
 NAME = "Framework Advisor"

@@ -139,6 +139,12 @@ class TeamListeners:
             )
         await self._show(client, channel, thread, message_ts(body), reply)
 
+    async def mark_presence(self, body: Body, *, user: str, channel: str, present: bool) -> None:
+        workspace = actor_of(body, user=user).workspace
+        await self.engine.mark_presence(
+            platform="slack", workspace=workspace, channel=channel, member=user, present=present
+        )
+
     async def _show(
         self, client: AsyncWebClient, channel: str, thread: str, clicked: str | None, reply: TeamReply
     ) -> None:

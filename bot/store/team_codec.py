@@ -29,6 +29,7 @@ def encode_team(session: TeamSession) -> str:
         "closed": [[c.question_id, c.chosen, c.votes, c.tie_broken] for c in session.closed],
         "votes": session.votes,
         "names": session.names,
+        "left": session.left,
         "step": session.step,
         "created": to_seconds(session.created_at),
         "updated": to_seconds(session.updated_at),
@@ -58,4 +59,5 @@ def decode_team(*, session_id: str, key: TeamKey, status: str, version: int, dat
         created_at=from_seconds(float(raw["created"])),
         updated_at=from_seconds(float(raw["updated"])),
         status=TeamStatus(status),
+        left=tuple(str(m) for m in raw.get("left", ())),  # absent in rows written before it existed
     )

@@ -202,3 +202,16 @@ def test_the_team_ranking_uses_the_shared_ranking(pack: Pack) -> None:
     s = three_members_session(pack)
     assert team.outcome(pack, s).recommendation == recommend(pack, s.path)
     assert replace(s, votes=()).path == s.path
+
+
+def test_someone_who_left_cannot_vote_until_they_come_back(pack: Pack) -> None:
+    from bot.errors import MemberLeft
+
+    s = votes(pack, started(pack), bob="api")
+    s = team.mark_presence(s, "bob", present=False, now=NOW)
+    with pytest.raises(MemberLeft, match="You left this channel"):
+        votes(pack, s, bob="pages")
+    assert s.current_votes == {"bob": "api"}, "a vote cast before leaving still counts"
+    assert team.mark_presence(s, "bob", present=False, now=NOW) is s, "leaving twice changes nothing"
+    back = team.mark_presence(s, "bob", present=True, now=NOW)
+    assert votes(pack, back, bob="pages").current_votes == {"bob": "pages"}

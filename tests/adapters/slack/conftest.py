@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aiohttp import ClientSession, web
@@ -22,9 +22,10 @@ from adapters.slack.app import build_app
 from adapters.slack.server import web_app
 from bot.engine import Engine
 from bot.registry import PackRegistry
-from bot.store.base import ConversationStore
+from bot.store.base import ConversationStore, TeamStore
 from bot.store.claims import SqliteClaimLog
 from bot.store.sqlite import SqliteStore
+from bot.team_engine import TeamEngine
 from tests.conftest import Clock
 from tests.fakes.slack_api import WAIT, FakeSlack
 
@@ -61,6 +62,26 @@ class RecordingDeliveries(SqliteClaimLog):
         return await asyncio.wait_for(self.claims.get(), timeout=WAIT)
 
 
+class RecordingTeamEngine(TeamEngine):
+    """The real team engine, also telling the test when a presence change has been stored."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.presence: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
+
+    async def mark_presence(
+        self, *, platform: str, workspace: str, channel: str, member: str, present: bool
+    ) -> int:
+        changed = await super().mark_presence(
+            platform=platform, workspace=workspace, channel=channel, member=member, present=present
+        )
+        self.presence.put_nowait((member, present))
+        return changed
+
+    async def next_presence(self) -> tuple[str, bool]:
+        return await asyncio.wait_for(self.presence.get(), timeout=WAIT)
+
+
 class SlackHarness:
     """One running app (rebuildable on the same database) and helpers that sign what they send."""
 
@@ -86,8 +107,17 @@ class SlackHarness:
         self.store = store if store is not None else await SqliteStore.open(self.db_path)
         self.engine = Engine(store=self.store, registry=self.registry, advisor="tiny", clock=self.clock)
         self.deliveries = RecordingDeliveries(self.db_path)
+        self.team_engine = RecordingTeamEngine(
+            store=cast(TeamStore, self.store), registry=self.registry, advisor="tiny", clock=self.clock
+        )
         self.app_session = ClientSession() if shared_session else None
-        app = build_app(self.engine, self.settings, deliveries=self.deliveries, session=self.app_session)
+        app = build_app(
+            self.engine,
+            self.settings,
+            deliveries=self.deliveries,
+            session=self.app_session,
+            team_engine=self.team_engine,
+        )
         self.app = app
         self._runner = web.AppRunner(web_app(app))
         await self._runner.setup()

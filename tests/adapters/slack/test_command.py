@@ -43,10 +43,17 @@ def _check_shape(manifest: dict[str, Any]) -> None:
         "im:history",
         "files:write",
         "users:read",
+        "channels:read",
+        "groups:read",
     }
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
+        "member_left_channel",
+        "member_joined_channel",
+    }
 
 
 def test_socket_mode_manifest_has_no_urls(slack_settings: Settings) -> None:

@@ -226,3 +226,38 @@ async def test_bad_team_flags_are_explained(slack: SlackHarness) -> None:
     assert post.body["response_type"] == "ephemeral"
     assert "--quorum needs a whole number" in post.text
     assert slack.fake.counts["chat.postMessage"] == 0
+
+
+async def test_someone_who_left_the_channel_cannot_vote_until_they_rejoin(slack: SlackHarness) -> None:
+    fake = slack.fake
+    _, question = await start_session(slack)
+    await fake.next_post()
+    sid = ActionId.decode(buttons(question)["Next"]).conversation_id
+    left = {
+        "type": "member_left_channel",
+        "user": "U2",
+        "channel": CHANNEL,
+        "channel_type": "C",
+        "team": "T1",
+    }
+    assert await slack.event(left) == 200
+    assert await slack.team_engine.next_presence() == ("U2", False)
+    assert (await team_engine(slack).session(sid)).left == ("U2",)
+
+    await slack.click(buttons(question)["JSON API"], user="U2")
+    refusal = await fake.next_post()
+    assert "You left this channel" in refusal.text
+    assert (await team_engine(slack).session(sid)).current_votes == {}
+
+    joined = {
+        "type": "member_joined_channel",
+        "user": "U2",
+        "channel": CHANNEL,
+        "channel_type": "C",
+        "team": "T1",
+    }
+    await slack.event(joined)
+    assert await slack.team_engine.next_presence() == ("U2", True)
+    await slack.click(buttons(question)["JSON API"], user="U2")
+    redrawn = await until(fake, "chat.update")
+    assert "*JSON API*: 1 █ (u2)" in text_of(redrawn)

@@ -102,3 +102,13 @@ async def test_a_database_from_before_team_sessions_is_upgraded_in_place(tmp_pat
         assert await store.create_team(session()) == replace(session(), version=1)
     finally:
         await store.close()
+
+
+@each_backend
+async def test_who_left_survives_the_round_trip(team_store: TeamStore) -> None:
+    created = await team_store.create_team(session())
+    gone = replace(created, left=("bob",))
+    await team_store.save_team(gone, expected_version=created.version)
+    loaded = await team_store.get_team_by_id("t1")
+    assert loaded is not None
+    assert loaded.left == ("bob",)
