@@ -118,9 +118,23 @@ class TeamListeners:
         )
 
     async def click(self, action: ActionId, body: Body, client: AsyncWebClient) -> None:
-        """A vote, Next or the record button; AdvisorError (stale, closed...) goes to the clicker."""
+        """A vote, Next or the record button; AdvisorError (stale, closed...) goes to the clicker.
+
+        A vote, the common click, is one engine call: the session is read again here only when
+        something must be posted in its thread (a closed question, the result, the record) or
+        when Next needs to know who started it.
+        """
         actor = actor_of(body)
         sid, step = action.conversation_id, action.step
+        clicked = message_ts(body)
+        if action.action is Action.VOTE:
+            reply: TeamReply = await self.engine.vote(
+                session_id=sid, step=step, member=actor.user, option_id=action.option, name=display_name(body)
+            )
+            channel = channel_of(body)
+            if channel is not None and clicked is not None and not isinstance(reply, TeamAdvanced):
+                await self._show(client, channel, "", clicked, reply)
+                return
         session = await self.engine.session(sid)
         channel, thread = session.key.channel, session.key.thread
         if action.action is Action.RECORD:
@@ -128,16 +142,12 @@ class TeamListeners:
                 client, channel, thread, sid, comment="The decision record, as requested."
             )
             return
-        if action.action is Action.VOTE:
-            reply: TeamReply = await self.engine.vote(
-                session_id=sid, step=step, member=actor.user, option_id=action.option, name=display_name(body)
-            )
-        else:
+        if action.action is Action.NEXT:
             may_manage = actor.user == session.starter or await self._is_admin(client, actor.user)
             reply = await self.engine.advance(
                 session_id=sid, step=step, member=actor.user, can_manage=may_manage
             )
-        await self._show(client, channel, thread, message_ts(body), reply)
+        await self._show(client, channel, thread, clicked, reply)
 
     async def mark_presence(self, body: Body, *, user: str, channel: str, present: bool) -> None:
         workspace = actor_of(body, user=user).workspace
