@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from adapters.settings import Settings
-from bot.errors import AdvisorError, LintFailed, PackError, SettingsError, StoreUnavailable
-from bot.findings import Finding
+from bot.errors import AdvisorError, PackError, SettingsError, StoreError
+from bot.pack.findings import Finding
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
-    from bot.store.base import ConversationStore
+    from adapters.services import Services
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STORE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -43,10 +42,13 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from bot import __version__
+
     parser = argparse.ArgumentParser(
         prog="advisor",
         description="Helps you (or your team) choose a Python web framework, and explains why.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="talk to the advisor in this terminal (resumes where you left)")
@@ -116,9 +118,9 @@ def _findings_json(findings: Sequence[Finding]) -> str:
 
 
 def _lint(folder: Path, *, fmt: str, scenarios: bool, out: TextIO) -> int:
-    from bot.lint import lint_pack
-    from bot.loader import read_pack
-    from bot.scenarios import run_scenarios
+    from bot.pack.lint import lint_pack
+    from bot.pack.loader import read_pack
+    from bot.pack.scenarios import run_scenarios
 
     pack, findings = read_pack(folder)
     if pack is not None and not any(f.is_error for f in findings):
@@ -142,8 +144,8 @@ def _lint(folder: Path, *, fmt: str, scenarios: bool, out: TextIO) -> int:
 
 
 def _scenarios(folder: Path, *, fmt: str, out: TextIO) -> int:
-    from bot.loader import load_pack
-    from bot.scenarios import run_scenarios
+    from bot.pack.loader import load_pack
+    from bot.pack.scenarios import run_scenarios
 
     pack = load_pack(folder)
     outcomes = list(run_scenarios(pack))
@@ -179,8 +181,8 @@ def _scenarios(folder: Path, *, fmt: str, out: TextIO) -> int:
 
 
 def _graph(folder: Path, *, fmt: str, out: TextIO) -> int:
-    from bot.graph import to_dot, to_mermaid
-    from bot.loader import load_pack
+    from bot.pack.graph import to_dot, to_mermaid
+    from bot.pack.loader import load_pack
 
     pack = load_pack(folder)
     out.write(to_mermaid(pack) if fmt == "mermaid" else to_dot(pack))
@@ -188,49 +190,52 @@ def _graph(folder: Path, *, fmt: str, out: TextIO) -> int:
 
 
 def _recommend(folder: Path, answers: Sequence[str], *, fmt: str, out: TextIO) -> int:
-    from adapters.recommend import recommend_path
+    from adapters.console.recommend import recommend_path
 
     return recommend_path(folder, answers, fmt=fmt, out=out)
 
 
-async def _open_engine(settings: Settings, pack_dir: Path) -> tuple[Engine, ConversationStore]:
-    from bot.engine import Engine
-    from bot.registry import PackRegistry
-    from bot.store import open_store
+async def _open(settings: Settings, pack: Path | None) -> Services:
+    from adapters.services import open_services
 
-    registry = PackRegistry()
-    pack = registry.load(pack_dir)
-    store = await open_store(settings.db_url)
-    engine = Engine(store=store, registry=registry, advisor=pack.id, idle_timeout=settings.idle_timeout)
-    return engine, store
+    return await open_services(settings, pack_dir=_pack_dir(settings, pack))
 
 
 def _chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from adapters.console import run_console
-    from bot.conversation import Actor
+    from adapters.console.personal import run_console
+    from bot.personal.conversation import Actor
 
     with asyncio.Runner() as runner:
-        engine, store = runner.run(_open_engine(settings, _pack_dir(settings, args.pack)))
+        services = runner.run(_open(settings, args.pack))
         try:
             actor = Actor("terminal", "local", args.user or getpass.getuser())
-            return run_console(engine=engine, actor=actor, runner=runner, stdin=stdin, stdout=stdout)
+            return run_console(engine=services.engine, actor=actor, runner=runner, stdin=stdin, stdout=stdout)
         except KeyboardInterrupt:
             stdout.write("\nInterrupted. Your answers are saved: run `advisor chat` to carry on.\n")
             return EXIT_INTERRUPTED
         finally:
-            runner.run(store.close())
+            runner.run(services.close())
+
+
+def team_members(text: str) -> list[str]:
+    """'alice, bob,carol' -> ['alice', 'bob', 'carol']; duplicates and blanks are refused."""
+    members = [m.strip() for m in text.split(",") if m.strip()]
+    if len(members) < 2 or len(set(members)) != len(members):
+        raise SettingsError(
+            name="--team", expected="two or more different names separated by commas", got=text
+        )
+    return members
 
 
 def _team_chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from adapters.console_team import run_team_console
-    from adapters.team_session import open_team_engine, team_members
+    from adapters.console.team import run_team_console
 
     members = team_members(args.team)
     with asyncio.Runner() as runner:
-        engine, store = runner.run(open_team_engine(settings, _pack_dir(settings, args.pack)))
+        services = runner.run(_open(settings, args.pack))
         try:
             return run_team_console(
-                engine=engine,
+                engine=services.team,
                 members=members,
                 runner=runner,
                 stdin=stdin,
@@ -243,38 +248,47 @@ def _team_chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdo
             stdout.write("\nInterrupted. The votes are saved: run the same command to carry on.\n")
             return EXIT_INTERRUPTED
         finally:
-            runner.run(store.close())
+            runner.run(services.close())
 
 
 def _record(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
-    from adapters.team_session import read_record, write_record
+    """The decision record of a stored session, on the pack version it was decided with."""
 
-    markdown = asyncio.run(read_record(settings, _pack_dir(settings, args.pack), args.session_id))
-    return write_record(markdown, session_id=args.session_id, output=args.output, stdout=stdout)
+    async def read() -> str:
+        services = await _open(settings, args.pack)
+        try:
+            return await services.team.record(args.session_id)
+        finally:
+            await services.close()
+
+    markdown = asyncio.run(read())
+    if args.output is None:
+        stdout.write(markdown)
+    else:
+        args.output.write_text(markdown, encoding="utf-8")
+        stdout.write(f"Wrote the decision record of team session {args.session_id} to {args.output}.\n")
+    return EXIT_OK
 
 
 def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.engine import forget_summary, utc_now
+    from bot.personal.engine import utc_now
+    from bot.privacy import forget_user, purge_idle
     from bot.store import open_store
-    from bot.store.base import TeamStore
-    from bot.team_engine import forget_member_everywhere
 
     async def go() -> int:
         store = await open_store(settings.db_url)
         try:
             if action == "forget":
-                count = await store.forget_user(
-                    platform=args.platform, workspace=args.workspace, user=args.user
+                forgotten = await forget_user(
+                    conversations=store,
+                    teams=store,
+                    platform=args.platform,
+                    workspace=args.workspace,
+                    user=args.user,
                 )
-                teams = 0
-                if isinstance(store, TeamStore):
-                    teams = await forget_member_everywhere(
-                        store, platform=args.platform, workspace=args.workspace, user=args.user
-                    )
-                summary = forget_summary(conversations=count, teams=teams)
-                out.write(f"{args.platform} user {args.user}: {summary}\n")
+                out.write(f"{args.platform} user {args.user}: {forgotten.summary()}\n")
             else:
-                count = await store.purge(older_than=utc_now() - args.older_than)
+                count = await purge_idle(conversations=store, older_than=utc_now() - args.older_than)
                 out.write(f"Purged {count} conversation(s) idle for longer than {args.older_than}.\n")
             return EXIT_OK
         finally:
@@ -321,17 +335,17 @@ def main(
         if args.command in ("forget", "purge"):
             return _with_store(settings, args.command, args, stdout)
         if args.command == "slack":
-            from adapters.slack.command import main as slack_main
+            from adapters.slack.run import main as slack_main
 
             return slack_main(args.rest, settings=settings, stdout=stdout)
         if args.command == "discord":
-            from adapters.discord.command import main as discord_main
+            from adapters.discord.run import main as discord_main
 
             return discord_main(args.rest, settings=settings, stdout=stdout)
-    except StoreUnavailable as error:
+    except StoreError as error:
         stderr.write(f"advisor: {error}\n")
         return EXIT_STORE
-    except (PackError, LintFailed) as error:
+    except PackError as error:
         stderr.write(f"advisor: {error}\n")
         return EXIT_FAILED
     except SettingsError as error:

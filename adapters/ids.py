@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.errors import AdvisorError
-from bot.limits import MAX_CUSTOM_ID
+from bot.pack.limits import MAX_CUSTOM_ID
 
 PREFIX = "adv"
 
@@ -37,6 +37,8 @@ PATTERN = re.compile(
 
 
 _WITH_OPTION = frozenset({Action.ANSWER, Action.VOTE})
+TEAM_ACTIONS = frozenset({Action.VOTE, Action.NEXT, Action.RECORD})
+"""Clicks that go to a team session; every other action is a personal conversation's."""
 
 
 class MalformedAction(AdvisorError):

@@ -47,9 +47,9 @@ with warnings.catch_warnings():
     from discord import app_commands
 
 from adapters.discord.client import COMMAND, build_client
+from adapters.services import Services
 from adapters.settings import Secret, Settings
-from bot.engine import Engine
-from bot.registry import PackRegistry
+from bot.pack.registry import PackRegistry
 from bot.store.sqlite import SqliteStore
 from tests.fakes.discord_api import (
     Call,
@@ -232,7 +232,7 @@ async def run(
             store = await SqliteStore.open(Path(tmp) / "bench.db")
             registry = PackRegistry()
             pack = registry.load(pack_dir)
-            engine = Engine(store=store, registry=registry, advisor=pack.id)
+            services = Services(store=store, registry=registry, advisor=pack.id)
             settings = Settings(
                 db_url=str(Path(tmp) / "bench.db"),
                 knowledge_dir=pack_dir.parent,
@@ -240,7 +240,7 @@ async def run(
                 idle_timeout=timedelta(hours=24),
                 discord_token=Secret(TOKEN),
             )
-            advisor = build_client(engine, settings)
+            advisor = build_client(services, settings)
             baseline = _baseline_client()
             await advisor.login(TOKEN)
             await baseline.login(TOKEN)

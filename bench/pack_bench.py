@@ -24,9 +24,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.conversation import Conversation, ConversationKey  # noqa: E402
-from bot.lint import lint_pack  # noqa: E402
-from bot.loader import load_pack  # noqa: E402
+from bot.pack.lint import lint_pack  # noqa: E402
+from bot.pack.loader import load_pack  # noqa: E402
+from bot.personal.conversation import Conversation, ConversationKey  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 
 REAL = ROOT / "knowledge" / "python-web"

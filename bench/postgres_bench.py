@@ -31,10 +31,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs
 
-from bot.conversation import Actor
-from bot.engine import Engine
-from bot.registry import PackRegistry
-from bot.replies import QuestionReply, ResultReply
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import Actor
+from bot.personal.engine import Engine
+from bot.personal.replies import QuestionReply, ResultReply
 from bot.store.postgres import PostgresStore
 
 ROOT = Path(__file__).resolve().parents[1]

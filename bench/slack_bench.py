@@ -38,12 +38,11 @@ from slack_sdk.signature import SignatureVerifier
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from adapters.services import Services  # noqa: E402
 from adapters.settings import Secret, Settings  # noqa: E402
 from adapters.slack.app import build_app  # noqa: E402
 from adapters.slack.server import web_app  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.registry import PackRegistry  # noqa: E402
-from bot.store.claims import open_claim_log  # noqa: E402
+from bot.pack.registry import PackRegistry  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -204,7 +203,6 @@ async def _serve_app(pack_dir: Path, db: Path, fake_url: str, ready: Any, stop: 
     registry = PackRegistry()
     pack = registry.load(pack_dir)
     store = await SqliteStore.open(db)
-    deliveries = open_claim_log(str(db))
     settings = Settings(
         db_url=str(db),
         knowledge_dir=pack_dir.parent,
@@ -214,14 +212,13 @@ async def _serve_app(pack_dir: Path, db: Path, fake_url: str, ready: Any, stop: 
         slack_signing_secret=Secret(SECRET),
         slack_api_url=fake_url + "/api/",
     )
-    engine = Engine(store=store, registry=registry, advisor=pack.id)
+    services = Services(store=store, registry=registry, advisor=pack.id)
     session = ClientSession(connector=TCPConnector(limit=0))
-    runner, url = await serve(web_app(build_app(engine, settings, deliveries=deliveries, session=session)))
+    runner, url = await serve(web_app(build_app(services, settings, session=session)))
     ready.send(url)
     await asyncio.get_running_loop().run_in_executor(None, stop.recv)
     await runner.cleanup()
     await session.close()
-    await deliveries.close()
     await store.close()
 
 

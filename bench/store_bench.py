@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.conversation import Actor  # noqa: E402
-from bot.engine import Engine  # noqa: E402
 from bot.errors import StaleAnswer  # noqa: E402
-from bot.registry import PackRegistry  # noqa: E402
-from bot.replies import QuestionReply, ResultReply  # noqa: E402
+from bot.pack.registry import PackRegistry  # noqa: E402
+from bot.personal.conversation import Actor  # noqa: E402
+from bot.personal.engine import Engine  # noqa: E402
+from bot.personal.replies import QuestionReply, ResultReply  # noqa: E402
 from bot.store.sqlite import MIGRATIONS, SqliteStore  # noqa: E402
 
 PACK = ROOT / "knowledge" / "python-web"

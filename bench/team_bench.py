@@ -22,10 +22,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.registry import PackRegistry  # noqa: E402
-from bot.store.base import TeamStore  # noqa: E402
-from bot.team_engine import TeamEngine  # noqa: E402
-from bot.team_replies import TeamQuestionReply  # noqa: E402
+from bot.pack.registry import PackRegistry  # noqa: E402
+from bot.team.engine import TeamEngine  # noqa: E402
+from bot.team.replies import TeamQuestionReply  # noqa: E402
 
 PACK = ROOT / "tests" / "packs" / "tiny"
 
@@ -39,7 +38,6 @@ async def bursts(store: Any, name: str, members: int, count: int) -> dict[str, A
     registry = PackRegistry()
     registry.load(PACK)
     engine = TeamEngine(store=store, registry=registry, advisor="tiny")
-    assert isinstance(store, TeamStore)
     latencies: list[float] = []
     burst_times: list[float] = []
     options = ("pages", "api", "unsure")

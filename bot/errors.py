@@ -1,28 +1,44 @@
-"""Every exception a user, a pack author or an operator can cause.
+"""Every exception a user, a pack author or an operator can cause, grouped by what the catcher does.
 
-``str(error)`` is what the user sees, and it ends with what to do about it::
+``str(error)`` is what the user sees, and it ends with what to do about it. Adapters catch
+`AdvisorError` at the edge and show it; anything else is a bug and is logged with its
+traceback. The groups let a caller handle a whole kind at once, as httpx's `_exceptions.py`
+does (a CLI maps `PackError` to exit 1 and `StoreError` to exit 3, an adapter may answer any
+`ClickRefused` without logging)::
 
     AdvisorError
-    ├── PackError               a pack file is wrong (file:line:col, key, fix)
-    ├── LintFailed              a pack loaded but has lint errors
-    ├── UnknownAnswer           typed text matches no option (choices, did-you-mean)
-    ├── StaleAnswer             a click on a step that is no longer current
-    ├── NotYourConversation     a click on someone else's conversation
-    ├── NoConversation          nothing to act on yet
-    ├── ConversationFinished    an answer after the result
-    ├── NothingToUndo           back at the first question
-    ├── PackUnavailable         the conversation's pack version is gone
-    ├── StoreUnavailable        the database is locked, read-only, corrupt or unknown
-    ├── SettingsError           an environment variable is missing or malformed
-    ├── NoTeamSession           no team session here, or none with that id
-    ├── VoteClosed              a vote (or Next) for a team question that has closed
-    ├── MemberLeft              a vote from someone who left the session's channel
-    ├── TeamSessionFinished     a vote after the team's result
-    ├── NotAllowedToAdvance     Next from someone who neither started it nor manages the channel
-    ├── NoVotesYet              Next before anyone voted
-    └── StoreSignal             signals the engine handles; never shown to a user
-        ├── ConversationExists
-        └── VersionConflict
+    ├── ClickRefused              a click or typed answer that changed nothing, and why
+    │   ├── StaleAnswer               the step was already answered or undone
+    │   ├── NotYourConversation       someone else's conversation
+    │   ├── ConversationFinished      an answer after the result
+    │   ├── NothingToUndo             back at the first question
+    │   ├── VoteClosed                a vote (or Next) for a team question that has closed
+    │   ├── TeamSessionFinished       a vote after the team's result
+    │   ├── MemberLeft                a vote from someone who left the session's channel
+    │   ├── NotAllowedToAdvance       Next from someone who may not close the question
+    │   └── NoVotesYet                Next before anyone voted
+    ├── InputError                typed or sent input the advisor can't read
+    │   └── UnknownAnswer             typed text matches no option (choices, did-you-mean)
+    ├── NotFound                  nothing to act on
+    │   ├── NoConversation
+    │   └── NoTeamSession
+    ├── PackError                 a knowledge pack can't be used as it is
+    │   ├── PackFileError             a pack file is wrong (file:line:col, key, fix)
+    │   ├── LintFailed                a pack loaded but has lint errors
+    │   ├── PackNotLoaded             no pack with that id is loaded
+    │   ├── PackUnavailable           the conversation's pack version is gone
+    │   └── AnswersDoNotFit           stored answers no longer fit the pack version
+    ├── StoreError                the database can't do what was asked
+    │   ├── StoreUnavailable          locked, read-only, corrupt, unreachable
+    │   └── RetriesExhausted          too many concurrent changes in a row
+    └── SettingsError             an environment variable or option is missing or malformed
+
+    StoreSignal                   internal: the engines handle these, they never reach a user
+    ├── ConversationExists
+    ├── TeamSessionExists
+    └── VersionConflict
+
+Adapters add their own leaves under these groups (a malformed button is an `InputError`).
 """
 
 from __future__ import annotations
@@ -35,38 +51,14 @@ class AdvisorError(Exception):
     """Base for every error a user or pack author can cause; str(error) is shown to them."""
 
 
-class PackError(AdvisorError):
-    """A pack file is wrong: the author fixes the file, not the code."""
-
-    def __init__(self, path: Path | str, line: int, column: int, key: str, fix: str) -> None:
-        self.path, self.line, self.column, self.key, self.fix = Path(path), line, column, key, fix
-        super().__init__(f"{path}:{line}:{column}: {key}: {fix}")
+# --- clicks that changed nothing ----------------------------------------------------------
 
 
-class LintFailed(AdvisorError):
-    """The pack parsed but lint found errors; the first few are in the message."""
-
-    def __init__(self, pack_path: Path, messages: Sequence[str]) -> None:
-        self.pack_path, self.messages = pack_path, tuple(messages)
-        shown = "\n".join(self.messages[:5])
-        more = f"\n... and {len(self.messages) - 5} more" if len(self.messages) > 5 else ""
-        super().__init__(f"{shown}{more}\nFix these in {pack_path} (run `advisor lint {pack_path}` for all).")
+class ClickRefused(AdvisorError):
+    """A click or answer was refused and nothing changed; the message says why and what to do."""
 
 
-class UnknownAnswer(AdvisorError):
-    """Typed text matched no option of the current question."""
-
-    def __init__(self, text: str, choices: Sequence[str], suggestion: str | None) -> None:
-        self.text, self.choices, self.suggestion = text, tuple(choices), suggestion
-        listed = ", ".join(f"{i}. {c}" for i, c in enumerate(self.choices, 1))
-        if suggestion is not None:
-            message = f"'{text}' is not one of the options. Did you mean '{suggestion}'?"
-        else:
-            message = f"'{text}' is not one of the options."
-        super().__init__(f"{message} Answer with a number or a label: {listed}.")
-
-
-class StaleAnswer(AdvisorError):
+class StaleAnswer(ClickRefused):
     """The click belongs to a step that has already been answered or undone."""
 
     def __init__(self, *, step: int, current_step: int) -> None:
@@ -77,7 +69,7 @@ class StaleAnswer(AdvisorError):
         )
 
 
-class NotYourConversation(AdvisorError):
+class NotYourConversation(ClickRefused):
     """Someone clicked a button of a conversation they do not own."""
 
     def __init__(self, *, conversation_id: str) -> None:
@@ -88,14 +80,7 @@ class NotYourConversation(AdvisorError):
         )
 
 
-class NoConversation(AdvisorError):
-    """The user asked for status, back or a result before starting."""
-
-    def __init__(self) -> None:
-        super().__init__("You have no advisor conversation yet. Start one with `start`.")
-
-
-class ConversationFinished(AdvisorError):
+class ConversationFinished(ClickRefused):
     """An answer arrived after the recommendation was given."""
 
     def __init__(self) -> None:
@@ -105,74 +90,14 @@ class ConversationFinished(AdvisorError):
         )
 
 
-class PackUnavailable(AdvisorError):
-    """The pack version a conversation started on is no longer loaded."""
-
-    def __init__(self, *, pack_id: str, version: str) -> None:
-        self.pack_id, self.version = pack_id, version
-        super().__init__(
-            f"The '{pack_id}' advisor was updated since you started (version {version[:8]} is gone), "
-            "so your answers can't be finished on it. Use `restart` to begin again on the new version."
-        )
-
-
-class StoreUnavailable(AdvisorError):
-    """The database can't be used: the cause and the path say what to fix."""
-
-    def __init__(self, *, location: str, cause: str, fix: str) -> None:
-        self.location, self.cause, self.fix = location, cause, fix
-        super().__init__(f"Cannot use the database at {location}: {cause}. {fix}")
-
-
-class SettingsError(AdvisorError):
-    """An environment variable or option is missing or malformed."""
-
-    def __init__(self, *, name: str, expected: str, got: str | None = None) -> None:
-        self.name, self.expected, self.got = name, expected, got
-        shown = "is not set" if got is None else f"is {got!r}"
-        super().__init__(f"{name} {shown}; expected {expected}.")
-
-
-class StoreSignal(AdvisorError):
-    """A store outcome the engine handles itself."""
-
-
-class ConversationExists(StoreSignal):
-    """Two first clicks raced to create the same conversation; the loser reloads."""
-
-    def __init__(self, conversation_id: str) -> None:
-        self.conversation_id = conversation_id
-        super().__init__(f"conversation {conversation_id} exists already")
-
-
-class VersionConflict(StoreSignal):
-    """The conversation changed since it was read; the engine reloads and re-checks."""
-
-    def __init__(self, conversation_id: str, expected_version: int) -> None:
-        self.conversation_id, self.expected_version = conversation_id, expected_version
-        super().__init__(f"conversation {conversation_id} is no longer at version {expected_version}")
-
-
-class NothingToUndo(AdvisorError):
+class NothingToUndo(ClickRefused):
     """`back` at the first question."""
 
     def __init__(self) -> None:
         super().__init__("You are at the first question, so there is nothing to go back to.")
 
 
-class NoTeamSession(AdvisorError):
-    """A team command or click names a session that is not (or no longer) stored."""
-
-    def __init__(self, session_id: str = "") -> None:
-        self.session_id = session_id
-        named = f" '{session_id}'" if session_id else " here"
-        super().__init__(
-            f"There is no team session{named}. Start one with `/choose-framework team` "
-            "(or `advisor chat --team a,b,c` in a terminal)."
-        )
-
-
-class VoteClosed(AdvisorError):
+class VoteClosed(ClickRefused):
     """A vote or a Next click for a team question that has already closed."""
 
     def __init__(self, *, step: int, current_step: int, closed_prompt: str = "", chosen: str = "") -> None:
@@ -186,7 +111,17 @@ class VoteClosed(AdvisorError):
         )
 
 
-class MemberLeft(AdvisorError):
+class TeamSessionFinished(ClickRefused):
+    """A vote arrived after the team's result was given."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This team session has finished and its result is final, so your vote changed nothing. "
+            "Start a new one with `/choose-framework team`."
+        )
+
+
+class MemberLeft(ClickRefused):
     """A vote from someone the platform reported as gone from the session's channel."""
 
     def __init__(self, *, member: str) -> None:
@@ -197,17 +132,7 @@ class MemberLeft(AdvisorError):
         )
 
 
-class TeamSessionFinished(AdvisorError):
-    """A vote arrived after the team's result was given."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This team session has finished and its result is final, so your vote changed nothing. "
-            "Start a new one with `/choose-framework team`."
-        )
-
-
-class NotAllowedToAdvance(AdvisorError):
+class NotAllowedToAdvance(ClickRefused):
     """Next from someone who did not start the session and cannot manage the channel."""
 
     def __init__(self, *, member: str, starter: str) -> None:
@@ -218,7 +143,7 @@ class NotAllowedToAdvance(AdvisorError):
         )
 
 
-class NoVotesYet(AdvisorError):
+class NoVotesYet(ClickRefused):
     """Next before anyone voted: there is no majority to follow."""
 
     def __init__(self) -> None:
@@ -226,3 +151,179 @@ class NoVotesYet(AdvisorError):
             "Nobody has voted on this question yet, so there is no majority to follow. "
             "Vote first, then press Next."
         )
+
+
+# --- input the advisor can't read ---------------------------------------------------------
+
+
+class InputError(AdvisorError):
+    """Typed text or a payload that does not say anything the advisor can act on."""
+
+
+class UnknownAnswer(InputError):
+    """Typed text matched no option of the current question."""
+
+    def __init__(self, text: str, choices: Sequence[str], suggestion: str | None) -> None:
+        self.text, self.choices, self.suggestion = text, tuple(choices), suggestion
+        listed = ", ".join(f"{i}. {c}" for i, c in enumerate(self.choices, 1))
+        if suggestion is not None:
+            message = f"'{text}' is not one of the options. Did you mean '{suggestion}'?"
+        else:
+            message = f"'{text}' is not one of the options."
+        super().__init__(f"{message} Answer with a number or a label: {listed}.")
+
+
+# --- nothing to act on --------------------------------------------------------------------
+
+
+class NotFound(AdvisorError):
+    """The conversation or session a command names does not exist (yet, or any more)."""
+
+
+class NoConversation(NotFound):
+    """The user asked for status, back or a result before starting."""
+
+    def __init__(self) -> None:
+        super().__init__("You have no advisor conversation yet. Start one with `start`.")
+
+
+class NoTeamSession(NotFound):
+    """A team command or click names a session that is not (or no longer) stored."""
+
+    def __init__(self, session_id: str = "") -> None:
+        self.session_id = session_id
+        named = f" '{session_id}'" if session_id else " here"
+        super().__init__(
+            f"There is no team session{named}. Start one with `/choose-framework team` "
+            "(or `advisor chat --team a,b,c` in a terminal)."
+        )
+
+
+# --- knowledge packs ----------------------------------------------------------------------
+
+
+class PackError(AdvisorError):
+    """A knowledge pack can't be used as it is: the author fixes the files, not the code."""
+
+
+class PackFileError(PackError):
+    """A pack file is wrong at one place."""
+
+    def __init__(self, path: Path | str, line: int, column: int, key: str, fix: str) -> None:
+        self.path, self.line, self.column, self.key, self.fix = Path(path), line, column, key, fix
+        super().__init__(f"{path}:{line}:{column}: {key}: {fix}")
+
+
+class LintFailed(PackError):
+    """The pack parsed but lint found errors; the first few are in the message."""
+
+    def __init__(self, pack_path: Path, messages: Sequence[str]) -> None:
+        self.pack_path, self.messages = pack_path, tuple(messages)
+        shown = "\n".join(self.messages[:5])
+        more = f"\n... and {len(self.messages) - 5} more" if len(self.messages) > 5 else ""
+        super().__init__(f"{shown}{more}\nFix these in {pack_path} (run `advisor lint {pack_path}` for all).")
+
+
+class PackNotLoaded(PackError):
+    """A pack id was asked for that this process never loaded."""
+
+    def __init__(self, *, pack_id: str, loaded: Sequence[str]) -> None:
+        self.pack_id, self.loaded = pack_id, tuple(loaded)
+        known = ", ".join(self.loaded) or "none"
+        super().__init__(
+            f"No advisor pack '{pack_id}' is loaded (loaded: {known}). "
+            "Set ADVISOR_PACK to one of them, or add the pack to ADVISOR_KNOWLEDGE."
+        )
+
+
+class PackUnavailable(PackError):
+    """The pack version a conversation started on is no longer loaded."""
+
+    def __init__(self, *, pack_id: str, version: str) -> None:
+        self.pack_id, self.version = pack_id, version
+        super().__init__(
+            f"The '{pack_id}' advisor was updated since you started (version {version[:8]} is gone), "
+            "so your answers can't be finished on it. Use `restart` to begin again on the new version."
+        )
+
+
+class AnswersDoNotFit(PackError):
+    """Stored answers name a question or option that this pack version does not have there."""
+
+    def __init__(self, *, pack_id: str, version: str, question_id: str, option_id: str = "") -> None:
+        self.pack_id, self.version = pack_id, version
+        self.question_id, self.option_id = question_id, option_id
+        where = f"{question_id}={option_id}" if option_id else question_id
+        super().__init__(
+            f"Your answers ({where}) no longer fit the '{pack_id}' advisor (version {version[:8]}). "
+            "Use `restart` to begin again on the current version."
+        )
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+class StoreError(AdvisorError):
+    """The database could not do what was asked; nothing was saved."""
+
+
+class StoreUnavailable(StoreError):
+    """The database can't be used: the cause and the path say what to fix."""
+
+    def __init__(self, *, location: str, cause: str, fix: str) -> None:
+        self.location, self.cause, self.fix = location, cause, fix
+        super().__init__(f"Cannot use the database at {location}: {cause}. {fix}")
+
+
+class RetriesExhausted(StoreError):
+    """Other changes kept landing between our read and our save, more times than is plausible."""
+
+    def __init__(self, *, what: str, attempts: int) -> None:
+        self.what, self.attempts = what, attempts
+        super().__init__(
+            f"{attempts} other changes landed on {what} while yours was being saved, so yours was not. "
+            "Nothing was lost; try again."
+        )
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+class SettingsError(AdvisorError):
+    """An environment variable or option is missing or malformed."""
+
+    def __init__(self, *, name: str, expected: str, got: str | None = None) -> None:
+        self.name, self.expected, self.got = name, expected, got
+        shown = "is not set" if got is None else f"is {got!r}"
+        super().__init__(f"{name} {shown}; expected {expected}.")
+
+
+# --- internal signals ---------------------------------------------------------------------
+
+
+class StoreSignal(Exception):
+    """A store outcome the engines handle themselves; never shown to a user."""
+
+
+class ConversationExists(StoreSignal):
+    """Two first clicks raced to create the same conversation; the loser reloads."""
+
+    def __init__(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        super().__init__(f"conversation {conversation_id} exists already")
+
+
+class TeamSessionExists(StoreSignal):
+    """A team session is already open at the same key; the loser shows that one."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(f"a team session is already open where {session_id} was to start")
+
+
+class VersionConflict(StoreSignal):
+    """The row changed since it was read; the engine reloads and re-checks."""
+
+    def __init__(self, row_id: str, expected_version: int) -> None:
+        self.row_id, self.expected_version = row_id, expected_version
+        super().__init__(f"{row_id} is no longer at version {expected_version}")

@@ -1,11 +1,28 @@
-"""Typed text -> the option it means: number, id, label or synonym, forgiving case and near misses."""
+"""Options as numbered choices, and typed text -> the option it means (number, id, label, synonym).
+
+The numbers a user types are the ones every renderer shows, so both directions live here.
+"""
 
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 
 from bot.errors import UnknownAnswer
-from bot.pack import Option, Question
+from bot.pack.model import Option, Question
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An option as a user sees it: its number (what they may type), id and label."""
+
+    number: int
+    id: str
+    label: str
+
+
+def numbered_choices(question: Question) -> tuple[Choice, ...]:
+    return tuple(Choice(i, o.id, o.label) for i, o in enumerate(question.options, 1))
 
 
 def _normal(text: str) -> str:

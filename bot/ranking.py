@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.pack import Companion, Pack, Source
+from bot.pack.model import Companion, Pack, Source
 
 
 @dataclass(frozen=True, slots=True)

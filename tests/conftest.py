@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Actor
-from bot.engine import Engine
-from bot.registry import PackRegistry
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import Actor
+from bot.personal.engine import Engine
 from bot.store.sqlite import SqliteStore
 
 TESTS = Path(__file__).parent

@@ -7,23 +7,63 @@ command to Discord is a separate, explicit step (`advisor discord sync`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Final, Protocol
 
 import discord
 from discord import app_commands
 
 from adapters.discord.components import bound_item
-from adapters.discord.handler import COMMAND_ACTIONS, DEFER_AFTER, AdvisorHandler
-from adapters.discord.team_handler import TeamHandler
+from adapters.discord.personal import COMMAND_ACTIONS, PersonalHandler
+from adapters.discord.respond import DEFER_AFTER, Outcome, explained, respond
+from adapters.discord.team import TeamHandler
+from adapters.ids import TEAM_ACTIONS, ActionId, MalformedAction
+from adapters.services import Services
 from adapters.settings import Settings
-from bot.engine import Engine
-from bot.store.base import TeamStore
-from bot.team_engine import TeamEngine
 
 log = logging.getLogger(__name__)
 
 COMMAND: Final = "choose-framework"
 DESCRIPTION: Final = "Get a Python web framework recommendation, with reasons and sources"
+
+
+class Router:
+    """Every command and click to the personal or the team handler; a malformed click is answered."""
+
+    def __init__(self, personal: PersonalHandler, team: TeamHandler, *, defer_after: float) -> None:
+        self.personal = personal
+        self.team = team
+        self.defer_after = defer_after
+
+    async def on_command(
+        self,
+        interaction: discord.Interaction,
+        action: str,
+        *,
+        topic: str = "",
+        anonymous: bool = False,
+        quorum: int = 0,
+    ) -> None:
+        if action == "team":
+            await self.team.on_command(interaction, topic=topic, anonymous=anonymous, quorum=quorum)
+        else:
+            await self.personal.on_command(interaction, action)
+
+    async def on_click(
+        self, interaction: discord.Interaction, action: ActionId | None, values: Sequence[str]
+    ) -> None:
+        if action is None:
+            log.warning("Ignored a component with a malformed custom_id (interaction %s)", interaction.id)
+            refusal = explained(str(MalformedAction("")))
+
+            async def work() -> Outcome:
+                return refusal
+
+            await respond(interaction, work, component=True, defer_after=self.defer_after)
+        elif action.action in TEAM_ACTIONS:
+            await self.team.on_click(interaction, action, values)
+        else:
+            await self.personal.on_click(interaction, action, values)
 
 
 class CommandHandler(Protocol):
@@ -88,17 +128,13 @@ def guard_interaction_parser(client: discord.Client) -> None:
 
 
 def build_client(
-    engine: Engine,
+    services: Services,
     settings: Settings,
     *,
     sharded: bool = False,
     defer_after: float = DEFER_AFTER,
-    team_engine: TeamEngine | None = None,
 ) -> discord.Client:
     """A client that answers `/choose-framework` and every advisor button, old ones included.
-
-    Team sessions run on `team_engine`, by default one on the engine's own store when that
-    store keeps team sessions.
 
     `settings` is accepted so every adapter factory has the same shape; the token is given
     to `client.start` by the caller, not kept here.
@@ -109,11 +145,12 @@ def build_client(
     intents = discord.Intents.none()
     intents.guilds = True
     client = discord.AutoShardedClient(intents=intents) if sharded else discord.Client(intents=intents)
-    if team_engine is None and isinstance(engine.store, TeamStore):
-        team_engine = TeamEngine(store=engine.store, registry=engine.registry, advisor=engine.advisor)
-    team = TeamHandler(team_engine, defer_after=defer_after) if team_engine is not None else None
-    handler = AdvisorHandler(engine, defer_after=defer_after, team=team)
-    client.add_dynamic_items(bound_item(handler))
-    add_commands(app_commands.CommandTree(client), handler)
+    router = Router(
+        PersonalHandler(services.engine, defer_after=defer_after),
+        TeamHandler(services.team, defer_after=defer_after),
+        defer_after=defer_after,
+    )
+    client.add_dynamic_items(bound_item(router))
+    add_commands(app_commands.CommandTree(client), router)
     guard_interaction_parser(client)
     return client

@@ -1,9 +1,10 @@
 """The bolt `AsyncApp` for the advisor: listeners that acknowledge, then hand the work on.
 
 Slack waits 3 seconds for the acknowledgement and resends after that, so each listener calls
-`ack()` before anything touches the store (`AckFirst`); the work itself is in `listeners.py`.
-A click is routed by its button value alone (`adapters.ids.ActionId`), so it works after a
-restart and in any process.
+`ack()` before anything touches the store (`AckFirst`). After the ack, every delivery runs the
+same way: drop a resend (the delivery log), route to the personal or the team listeners, and
+show what went wrong to the user who acted. A click is routed by its button value alone
+(`adapters.ids.ActionId`), so it works after a restart and in any process.
 """
 
 from __future__ import annotations
@@ -23,21 +24,24 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.ids import TEAM_ACTIONS, ActionId
+from adapters.services import Services
 from adapters.settings import Settings
-from adapters.slack import blocks
 from adapters.slack.installs import oauth_settings
-from adapters.slack.listeners import Listeners
-from adapters.slack.payloads import Body
+from adapters.slack.payloads import Body, clicked_value, delivery_key, is_resend
+from adapters.slack.personal import PersonalListeners
+from adapters.slack.render.blocks import SlackMessage, error_message
+from adapters.slack.render.personal import START_ACTION
+from adapters.slack.respond import Responder
 from adapters.slack.team import TeamListeners
-from bot.engine import Engine
-from bot.store.base import TeamStore
-from bot.store.claims import ClaimLog, open_claim_log
-from bot.team_engine import TeamEngine
+from bot.errors import AdvisorError, StaleAnswer
+from bot.store.deliveries import DeliveryLog
 
-LOG = logging.getLogger("adapters.slack")
+LOG = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 2
 CLICK_PATTERN = re.compile(r"^adv:")
+BUG_TEXT = "Something went wrong on our side; nothing was changed. Try again."
 
 
 class AckFirst:
@@ -49,8 +53,18 @@ class AckFirst:
     return ends the request, and the listener returns right after `ack()`.
     """
 
-    def __init__(self, listeners: Listeners) -> None:
-        self.listeners = listeners
+    def __init__(
+        self,
+        *,
+        personal: PersonalListeners,
+        team: TeamListeners,
+        deliveries: DeliveryLog,
+        responder: Responder,
+    ) -> None:
+        self.personal = personal
+        self.team = team
+        self.deliveries = deliveries
+        self.responder = responder
         self._running: set[asyncio.Task[None]] = set()
 
     def _hand_off(self, work: Coroutine[Any, Any, None]) -> None:
@@ -63,6 +77,17 @@ class AckFirst:
         if not task.cancelled() and (error := task.exception()) is not None:
             LOG.error("a Slack listener failed after its ack", exc_info=error)
 
+    async def _is_first_delivery(self, body: Body, request: AsyncBoltRequest) -> bool:
+        key = delivery_key(body)
+        if key is None:
+            return True
+        first = await self.deliveries.claim_delivery(key)
+        if not first:
+            LOG.info("dropped a resent Slack delivery (retry %s)", request.headers.get("x-slack-retry-num"))
+        return first
+
+    # --- slash command ------------------------------------------------------------------
+
     async def command(
         self,
         ack: AsyncAck,
@@ -72,7 +97,30 @@ class AckFirst:
         request: AsyncBoltRequest,
     ) -> None:
         await ack()
-        self._hand_off(self.listeners.on_command(body, respond, client, request))
+        self._hand_off(self._command(body, respond, client, request))
+
+    async def _command(
+        self, body: Body, respond: AsyncRespond, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        if not await self._is_first_delivery(body, request):
+            return
+        text = body.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        word = text.lower()
+        message: SlackMessage
+        try:
+            if word == "team" or word.startswith("team "):
+                message = await self.team.start(body, client, text=text[len("team") :])
+            else:
+                message = await self.personal.command(body, word)
+        except AdvisorError as error:
+            message = error_message(str(error))
+        except Exception:
+            LOG.exception("slash command %r failed", word[:40])
+            message = error_message(BUG_TEXT)
+        await self.responder.send(respond, message, response_type="ephemeral")
+
+    # --- clicks -------------------------------------------------------------------------
 
     async def click(
         self,
@@ -83,33 +131,85 @@ class AckFirst:
         request: AsyncBoltRequest,
     ) -> None:
         await ack()
-        self._hand_off(self.listeners.on_click(body, respond, client, request))
+        self._hand_off(self._click(body, respond, client, request))
+
+    async def _click(
+        self, body: Body, respond: AsyncRespond, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        if not await self._is_first_delivery(body, request):
+            return
+        try:
+            action = ActionId.decode(clicked_value(body))
+            if action.action in TEAM_ACTIONS:
+                await self.team.click(action, body, client)
+            else:
+                await self.personal.click(action, body, respond, client)
+        except StaleAnswer as error:
+            if is_resend(request):
+                return  # a resend of a click already applied: its first copy has replied
+            await self.responder.error(respond, str(error))
+        except AdvisorError as error:
+            await self.responder.error(respond, str(error))
+        except Exception:
+            LOG.exception("a Slack click failed")
+            await self.responder.error(respond, BUG_TEXT)
 
     async def start_click(
         self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
     ) -> None:
         await ack()
-        self._hand_off(self.listeners.on_start_click(body, respond, request))
+        self._hand_off(self._start_click(body, respond, request))
+
+    async def _start_click(self, body: Body, respond: AsyncRespond, request: AsyncBoltRequest) -> None:
+        if not await self._is_first_delivery(body, request):
+            return
+        try:
+            await self.personal.start_click(body, respond)
+        except AdvisorError as error:
+            await self.responder.error(respond, str(error))
+
+    # --- events -------------------------------------------------------------------------
 
     async def mention(
         self, ack: AsyncAck, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest
     ) -> None:
         await ack()
-        self._hand_off(self.listeners.on_mention(body, event, say, request))
+        self._hand_off(self._mention(body, event, say, request))
+
+    async def _mention(self, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest) -> None:
+        if await self._is_first_delivery(body, request):
+            await self.personal.mention(event, say)
 
     async def message(
         self, ack: AsyncAck, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest
     ) -> None:
         await ack()
-        self._hand_off(self.listeners.on_message(body, event, say, request))
+        self._hand_off(self._message(body, event, say, request))
+
+    async def _message(self, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        text, user = event.get("text"), event.get("user")
+        if not isinstance(text, str) or not text.strip() or not isinstance(user, str):
+            return
+        if await self._is_first_delivery(body, request):
+            await self.personal.direct_message(body, user, text.strip(), say)
 
     async def left_channel(self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest) -> None:
         await ack()
-        self._hand_off(self.listeners.on_presence(body, event, request, present=False))
+        self._hand_off(self._presence(body, event, request, present=False))
 
     async def joined_channel(self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest) -> None:
         await ack()
-        self._hand_off(self.listeners.on_presence(body, event, request, present=True))
+        self._hand_off(self._presence(body, event, request, present=True))
+
+    async def _presence(self, body: Body, event: Body, request: AsyncBoltRequest, *, present: bool) -> None:
+        """Someone left or joined a channel: its open team sessions refuse or accept their votes."""
+        user, channel = event.get("user"), event.get("channel")
+        if not isinstance(user, str) or not isinstance(channel, str):
+            return
+        if await self._is_first_delivery(body, request):
+            await self.team.mark_presence(body, user=user, channel=channel, present=present)
 
 
 # --- assembly ---------------------------------------------------------------------------
@@ -133,21 +233,18 @@ def build_client(settings: Settings) -> AsyncWebClient:
 
 
 def build_app(
-    engine: Engine,
+    services: Services,
     settings: Settings,
     *,
     client: AsyncWebClient | None = None,
-    deliveries: ClaimLog | None = None,
     session: ClientSession | None = None,
-    team_engine: TeamEngine | None = None,
 ) -> AsyncApp:
     """The app for either connection mode; Socket Mode and HTTP differ only in how it is served.
 
     With SLACK_BOT_TOKEN it serves one workspace; without it, and with SLACK_CLIENT_ID and
     SLACK_CLIENT_SECRET, it serves every workspace that installs it through bolt's OAuth flow,
     with installations kept in the project's SQLite file. `session`, when given (and closed by
-    the caller), carries every reply to a response_url over kept-alive connections. Team
-    sessions run on `team_engine`, by default one on the engine's own store.
+    the caller), carries every reply to a response_url over kept-alive connections.
     """
     web_client = with_rate_limit_retries(client) if client is not None else build_client(settings)
     secret = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
@@ -159,20 +256,22 @@ def build_app(
         signing_secret=secret,
         oauth_settings=oauth,
         process_before_response=True,  # the listeners only ack and hand off: see AckFirst
-        logger=logging.getLogger("adapters.slack.bolt"),
+        logger=LOG.getChild("bolt"),
     )
-    if team_engine is None and isinstance(engine.store, TeamStore):
-        team_engine = TeamEngine(store=engine.store, registry=engine.registry, advisor=engine.advisor)
-    listeners = Listeners(
-        engine=engine,
-        deliveries=deliveries if deliveries is not None else open_claim_log(settings.db_url),
-        command=settings.slack_command,
-        session=session,
-        team=TeamListeners(engine=team_engine, command=settings.slack_command) if team_engine else None,
+    responder = Responder(session)
+    front = AckFirst(
+        personal=PersonalListeners(
+            engine=services.engine,
+            deliveries=services.deliveries,
+            command=settings.slack_command,
+            responder=responder,
+        ),
+        team=TeamListeners(engine=services.team, command=settings.slack_command),
+        deliveries=services.deliveries,
+        responder=responder,
     )
-    front = AckFirst(listeners)
     app.command(settings.slack_command)(front.command)
-    app.action(blocks.START_ACTION)(front.start_click)
+    app.action(START_ACTION)(front.start_click)
     app.action(CLICK_PATTERN)(front.click)
     app.event("app_mention")(front.mention)
     app.event("message")(front.message)

@@ -12,8 +12,8 @@ from typing import Any
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.ids import MalformedAction
-from bot.conversation import Actor
 from bot.errors import AdvisorError
+from bot.personal.conversation import Actor
 
 PLATFORM = "slack"
 
@@ -82,3 +82,22 @@ def channel_of(body: Body) -> str | None:
 
 def is_resend(request: AsyncBoltRequest) -> bool:
     return bool(request.headers.get("x-slack-retry-num"))
+
+
+def display_name(body: Body) -> str:
+    """The name a tally shows: the Slack user name from the payload, else the user id."""
+    user = body.get("user")
+    if isinstance(user, Mapping):
+        for key in ("username", "name"):
+            if isinstance(name := user.get(key), str) and name:
+                return name
+    name = body.get("user_name")
+    if isinstance(name, str) and name:
+        return name
+    return actor_of(body).user
+
+
+def message_ts(body: Body) -> str | None:
+    container = body.get("container")
+    ts = container.get("message_ts") if isinstance(container, Mapping) else None
+    return ts if isinstance(ts, str) else None

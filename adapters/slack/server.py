@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.manifest import EVENTS_PATH
 
-LOG = logging.getLogger("adapters.slack")
+LOG = logging.getLogger(__name__)
 MALFORMED = {"error": "malformed request: the body is not a Slack payload (form fields or JSON)"}
 
 

@@ -10,30 +10,28 @@ Markdown file, is posted in the thread.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ids import Action, ActionId
-from adapters.slack import blocks
-from adapters.slack.payloads import Body, actor_of, channel_of
-from adapters.slack.team_blocks import (
+from adapters.slack.payloads import Body, actor_of, channel_of, display_name, message_ts
+from adapters.slack.render.blocks import SlackMessage, escape
+from adapters.slack.render.team import (
     RECORD_FILENAME,
     team_closed_message,
     team_question_message,
     team_result_message,
     team_started_message,
 )
-from adapters.team_options import parse_team_options
+from adapters.typed import parse_team_options
 from bot.errors import AdvisorError
-from bot.team_engine import TeamEngine
-from bot.team_replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply
+from bot.team.engine import TeamEngine
+from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply
 
-LOG = logging.getLogger("adapters.slack")
+LOG = logging.getLogger(__name__)
 DEFAULT_TOPIC = "Which Python web framework?"
-TEAM_ACTIONS = frozenset({Action.VOTE, Action.NEXT, Action.RECORD})
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 
 
@@ -47,25 +45,6 @@ class BotNotInChannel(AdvisorError):
         )
 
 
-def display_name(body: Body) -> str:
-    """The name a tally shows: the Slack user name from the payload, else the user id."""
-    user = body.get("user")
-    if isinstance(user, Mapping):
-        for key in ("username", "name"):
-            if isinstance(name := user.get(key), str) and name:
-                return name
-    name = body.get("user_name")
-    if isinstance(name, str) and name:
-        return name
-    return actor_of(body).user
-
-
-def message_ts(body: Body) -> str | None:
-    container = body.get("container")
-    ts = container.get("message_ts") if isinstance(container, Mapping) else None
-    return ts if isinstance(ts, str) else None
-
-
 class TeamListeners:
     """The work after the ack for team commands and team clicks."""
 
@@ -73,7 +52,7 @@ class TeamListeners:
         self.engine = engine
         self.command = command
 
-    async def start(self, body: Body, client: AsyncWebClient, *, text: str) -> blocks.SlackMessage:
+    async def start(self, body: Body, client: AsyncWebClient, *, text: str) -> SlackMessage:
         """Open a session in a thread of its own; returns what the starter sees privately.
 
         `text` is what followed `team`: an optional topic with `--anonymous` and `--quorum N`.
@@ -102,7 +81,7 @@ class TeamListeners:
             quorum=options.quorum,
         )
         await self._post(client, channel, thread, reply)
-        return blocks.SlackMessage(
+        return SlackMessage(
             text=f"Team session started: {topic}",
             blocks=(
                 {
@@ -110,7 +89,7 @@ class TeamListeners:
                     "block_id": "team:started",
                     "text": {
                         "type": "mrkdwn",
-                        "text": f"Team session *{blocks.escape(topic)}* started in a thread below. "
+                        "text": f"Team session *{escape(topic)}* started in a thread below. "
                         "Everyone in the channel can vote there.",
                     },
                 },

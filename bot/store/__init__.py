@@ -8,9 +8,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.errors import SettingsError
-from bot.store.base import ConversationStore
+from bot.store.base import ConversationStore, Store, TeamStore
+from bot.store.deliveries import DeliveryLog
 
-__all__ = ["ConversationStore", "default_sqlite_path", "open_store", "sqlite_path"]
+__all__ = [
+    "ConversationStore",
+    "DeliveryLog",
+    "Store",
+    "TeamStore",
+    "default_sqlite_path",
+    "open_store",
+    "sqlite_path",
+]
 
 
 def default_sqlite_path(environ: Mapping[str, str]) -> Path:
@@ -32,7 +41,7 @@ def sqlite_path(url: str) -> str | None:
     return path[1:] if path.startswith("//") else path
 
 
-async def open_store(url: str) -> ConversationStore:
+async def open_store(url: str) -> Store:
     """Open `url`: a file path, `sqlite:///path`, or `postgresql://...`."""
     scheme = urlsplit(url).scheme if "://" in url else ""
     path = sqlite_path(url)

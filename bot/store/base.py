@@ -1,12 +1,14 @@
-"""The store protocols every backend implements (SQLite and PostgreSQL): conversations and team sessions."""
+"""The store protocols every backend implements (SQLite and PostgreSQL): conversations, team sessions,
+deliveries; `Store` is all three, which is what `open_store` returns."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
-from bot.conversation import Conversation, ConversationKey
-from bot.team import TeamKey, TeamSession
+from bot.personal.conversation import Conversation, ConversationKey
+from bot.store.deliveries import DeliveryLog
+from bot.team.session import TeamKey, TeamSession
 
 
 class ConversationStore(Protocol):
@@ -40,7 +42,6 @@ class ConversationStore(Protocol):
     async def close(self) -> None: ...
 
 
-@runtime_checkable
 class TeamStore(Protocol):
     """Where team sessions live between votes; the same one-transaction, conditional-save rules.
 
@@ -54,7 +55,7 @@ class TeamStore(Protocol):
     async def get_team_by_id(self, session_id: str) -> TeamSession | None: ...
 
     async def create_team(self, session: TeamSession) -> TeamSession:
-        """Raises ConversationExists when a session is already open at the same key."""
+        """Raises TeamSessionExists when a session is already open at the same key."""
         ...
 
     async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
@@ -64,3 +65,7 @@ class TeamStore(Protocol):
     async def teams_in(self, *, platform: str, workspace: str | None) -> tuple[TeamSession, ...]:
         """Every session (open or finished) of a platform, or of one workspace of it."""
         ...
+
+
+class Store(ConversationStore, TeamStore, DeliveryLog, Protocol):
+    """One database holding everything the bot keeps; every backend is all of these at once."""

@@ -11,7 +11,8 @@ typed `_Pool` and `_Record` protocols below; only opening and migrating touch as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -19,11 +20,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs; typed via _Pool
 
-from bot.conversation import Conversation, ConversationKey
-from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
-from bot.store.codec import decode_answers, encode_answers, from_seconds, to_seconds
-from bot.store.team_codec import decode_team, encode_team
-from bot.team import TeamKey, TeamSession
+from bot.errors import ConversationExists, StoreUnavailable, TeamSessionExists, VersionConflict
+from bot.personal.conversation import Conversation, ConversationKey
+from bot.store.codec import decode_answers, decode_team, encode_answers, encode_team, from_seconds, to_seconds
+from bot.store.deliveries import KEEP_SECONDS, PURGE_EVERY
+from bot.team.session import TeamKey, TeamSession
 
 MIGRATION_LOCK = 0x61647669736F72
 """pg_advisory_xact_lock key ("advisor" in hex): replicas starting together migrate once."""
@@ -65,6 +66,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX team_sessions_open ON team_sessions (platform, workspace, channel, thread, advisor)
         WHERE status = 'open';
+    """,
+    # IF NOT EXISTS: the delivery log of earlier versions created this table on its own pool.
+    """
+    CREATE TABLE IF NOT EXISTS delivery_claims (
+        key TEXT PRIMARY KEY,
+        seen_at DOUBLE PRECISION NOT NULL
+    );
     """,
 )
 """Append only: entry i takes the schema from version i to i + 1."""
@@ -215,9 +223,11 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 class PostgresStore:
     """Conversations in PostgreSQL, shared by every bot process that opens the same URL."""
 
-    def __init__(self, pool: _Pool, location: str) -> None:
+    def __init__(self, pool: _Pool, location: str, *, clock: Callable[[], float] = time.time) -> None:
         self._pool = pool
         self._location = location
+        self._clock = clock
+        self._claims = 0
 
     @classmethod
     async def open(
@@ -424,7 +434,7 @@ class PostgresStore:
                 encode_team(s),
             )
         except asyncpg.UniqueViolationError:
-            raise ConversationExists(s.id) from None
+            raise TeamSessionExists(s.id) from None
         return replace(s, version=1)
 
     async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
@@ -439,6 +449,24 @@ class PostgresStore:
         if changed != 1:
             raise VersionConflict(session.id, expected_version)
         return replace(session, version=expected_version + 1)
+
+    # --- deliveries (DeliveryLog) ---------------------------------------------------------
+
+    async def claim_delivery(self, key: str) -> bool:
+        """One INSERT ... ON CONFLICT DO NOTHING: whichever replica inserts first handles it."""
+        now = self._clock()
+        self._claims += 1
+        if self._claims % PURGE_EVERY == 0:
+            await self._execute("DELETE FROM delivery_claims WHERE seen_at < $1", now - KEEP_SECONDS)
+        try:
+            status = await self._pool.execute(
+                "INSERT INTO delivery_claims (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                key,
+                now,
+            )
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        return status == "INSERT 0 1"
 
     async def close(self) -> None:
         await self._pool.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -21,11 +22,11 @@ from typing import TypeVar
 
 import aiosqlite
 
-from bot.conversation import Conversation, ConversationKey
-from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
-from bot.store.codec import decode_answers, encode_answers, from_seconds, to_seconds
-from bot.store.team_codec import decode_team, encode_team
-from bot.team import TeamKey, TeamSession
+from bot.errors import ConversationExists, StoreUnavailable, TeamSessionExists, VersionConflict
+from bot.personal.conversation import Conversation, ConversationKey
+from bot.store.codec import decode_answers, decode_team, encode_answers, encode_team, from_seconds, to_seconds
+from bot.store.deliveries import KEEP_SECONDS, PURGE_EVERY
+from bot.team.session import TeamKey, TeamSession
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
@@ -64,6 +65,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX team_sessions_open ON team_sessions (platform, workspace, channel, thread, advisor)
         WHERE status = 'open';
+    """,
+    # IF NOT EXISTS: the delivery log of earlier versions created this table on its own connection.
+    """
+    CREATE TABLE IF NOT EXISTS delivery_claims (
+        key TEXT PRIMARY KEY,
+        seen_at REAL NOT NULL
+    );
     """,
 )
 
@@ -177,8 +185,17 @@ def _apply_batch(
 class SqliteStore:
     """Conversations in one SQLite file (WAL, synchronous=NORMAL, busy_timeout)."""
 
-    def __init__(self, db: aiosqlite.Connection, location: str, *, busy_timeout_ms: int) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        location: str,
+        *,
+        busy_timeout_ms: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._db = db
+        self._clock = clock
+        self._claims = 0
         self._location = location
         self._busy_timeout_ms = busy_timeout_ms
         self._queue: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future[object]]] = []
@@ -457,7 +474,7 @@ class SqliteStore:
         try:
             await self._run(fn)
         except sqlite3.IntegrityError as error:
-            raise ConversationExists(s.id) from error
+            raise TeamSessionExists(s.id) from error
         return replace(s, version=1)
 
     async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
@@ -486,6 +503,24 @@ class SqliteStore:
             ).fetchall()
 
         return tuple(_row_to_team(row) for row in await self._run(fn))
+
+    # --- deliveries (DeliveryLog) ---------------------------------------------------------
+
+    async def claim_delivery(self, key: str) -> bool:
+        """One INSERT OR IGNORE in the group commit: the primary key decides who was first."""
+        now = self._clock()
+        self._claims += 1
+        purge = self._claims % PURGE_EVERY == 0
+
+        def fn(conn: sqlite3.Connection) -> bool:
+            if purge:
+                conn.execute("DELETE FROM delivery_claims WHERE seen_at < ?", (now - KEEP_SECONDS,))
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO delivery_claims (key, seen_at) VALUES (?, ?)", (key, now)
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(fn)
 
     async def close(self) -> None:
         if self._drainer is not None:

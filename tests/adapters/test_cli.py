@@ -283,7 +283,7 @@ def test_chat_refuses_a_pack_that_fails_lint(env: dict[str, str], tmp_path: Path
 
 
 def test_long_lines_wrap_with_their_indent_on_a_terminal() -> None:
-    from adapters.console import wrap_for_terminal
+    from adapters.console.personal import wrap_for_terminal
 
     text = "Why we ask:\n  " + "word " * 30
     wrapped = wrap_for_terminal(text, 40).splitlines()

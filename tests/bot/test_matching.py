@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import UnknownAnswer
-from bot.loader import load_pack
 from bot.matching import resolve_answer
+from bot.pack.loader import load_pack
 from tests.conftest import TINY
 
 KIND = load_pack(TINY).questions["kind"]

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from bot.lint import lint_pack
-from bot.loader import load_pack
-from bot.pack import Pack
-from bot.scenarios import run_scenario
+from bot.pack.lint import lint_pack
+from bot.pack.loader import load_pack
+from bot.pack.model import Pack
+from bot.pack.scenarios import run_scenario
 from tests.conftest import PYTHON_WEB
 
 
@@ -84,7 +84,7 @@ def test_no_error_of_the_2020_article_is_repeated(myth: str) -> None:
 
 
 def test_readme_diagram_is_current(pack: Pack) -> None:
-    from bot.graph import to_mermaid
+    from bot.pack.graph import to_mermaid
 
     readme = (PYTHON_WEB / "README.md").read_text()
     assert "```mermaid\n" + to_mermaid(pack) + "```" in readme, (

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -20,8 +20,11 @@ with warnings.catch_warnings():
     import discord.http
 
 from adapters.discord.client import build_client
+from adapters.services import Services
 from adapters.settings import Secret, Settings
-from bot.engine import Engine
+from bot.personal.engine import Engine
+from bot.store.base import Store
+from bot.team.engine import TeamEngine
 from tests.fakes.discord_api import (
     GUILD_ID,
     Call,
@@ -90,8 +93,16 @@ async def make_bot(engine: Engine, settings: Settings, fake_api: FakeDiscordApi)
     """Build and log in a client from the production factory (call it again to 'restart')."""
     clients: list[discord.Client] = []
 
-    async def make(*, engine_: Engine | None = None, **kw: Any) -> Bot:
-        client = build_client(engine_ or engine, settings, **kw)
+    async def make(*, engine_: Engine | None = None, team_engine: TeamEngine | None = None, **kw: Any) -> Bot:
+        chosen = engine_ or engine
+        services = Services(
+            store=cast(Store, chosen.store),
+            registry=chosen.registry,
+            advisor=chosen.advisor,
+            engine=chosen,
+            team=team_engine,
+        )
+        client = build_client(services, settings, **kw)
         await client.login(BOT_TOKEN)
         clients.append(client)
         return Bot(client, fake_api)

@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from adapters.ids import ActionId
-from bot.conversation import Actor
-from bot.engine import Engine
-from bot.registry import PackRegistry
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import Actor
+from bot.personal.engine import Engine
 from bot.store.sqlite import SqliteStore
 from tests.adapters.discord.conftest import ANN, BEN, GUILD_ID, Bot, MakeBot
 from tests.conftest import Clock

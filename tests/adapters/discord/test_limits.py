@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from bot.engine import Engine
-from bot.registry import PackRegistry
+from bot.pack.registry import PackRegistry
+from bot.personal.engine import Engine
 from bot.store.sqlite import SqliteStore
 from tests.adapters.discord.conftest import ANN, Bot, MakeBot
 from tests.conftest import Clock

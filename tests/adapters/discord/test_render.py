@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.discord.render import clip, clip_lines, render, result_embed
-from bot.pack import Companion, Source
+from adapters.discord.render.personal import clip, clip_lines, render, result_embed
+from bot.pack.model import Companion, Source
+from bot.personal.replies import Answered, Choice, QuestionReply, ResultReply, StatusReply
 from bot.ranking import Reason, Recommendation, Score
-from bot.replies import Answered, Choice, QuestionReply, ResultReply, StatusReply
 
 LONG = "x" * 300
 

@@ -13,9 +13,9 @@ import discord
 import pytest
 
 from adapters.discord.redaction import install_token_redaction, remove_token_redaction
-from bot.conversation import Actor
-from bot.engine import Engine
-from bot.registry import PackRegistry
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import Actor
+from bot.personal.engine import Engine
 from bot.store.sqlite import SqliteStore
 from tests.adapters.discord.conftest import ANN, BOT_TOKEN, GUILD_ID, Bot, MakeBot
 from tests.adapters.discord.test_flow import components, custom_id, embed

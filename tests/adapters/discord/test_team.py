@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import discord
 import pytest
 
 from adapters.ids import Action, ActionId
-from bot.engine import Engine
-from bot.registry import PackRegistry
+from bot.pack.registry import PackRegistry
+from bot.personal.engine import Engine
 from bot.store.base import TeamStore
-from bot.team_engine import TeamEngine
-from bot.team_replies import TeamAdvanced, TeamQuestionReply
+from bot.team.engine import TeamEngine
+from bot.team.replies import TeamAdvanced, TeamQuestionReply
 from tests.adapters.discord.conftest import ANN, BEN, BOT_TOKEN, Bot, MakeBot
 from tests.conftest import Clock
 from tests.fakes.discord_api import APP_ID, Call, click_payload, command_payload, user
@@ -170,9 +170,8 @@ async def test_a_lost_edit_is_repaired_by_the_next_vote(
 ) -> None:
     q1 = await start_team(bot)
     sid = ActionId.decode(custom_id(q1, "Next")).conversation_id
-    assert isinstance(engine.store, TeamStore)
     # ben's vote was stored but its message edit never reached Discord.
-    team = TeamEngine(store=engine.store, registry=registry, advisor="tiny", clock=clock)
+    team = TeamEngine(store=cast(TeamStore, engine.store), registry=registry, advisor="tiny", clock=clock)
     await team.vote(session_id=sid, step=1, member=BEN["id"], option_id="api", name="ben")
 
     redrawn = await vote(bot, ANN, q1, "Web pages")
@@ -227,8 +226,7 @@ class GatedTeamStore:
 async def test_a_slow_vote_and_next_are_deferred_then_drawn_and_posted(
     make_bot: MakeBot, engine: Engine, registry: PackRegistry, clock: Clock
 ) -> None:
-    assert isinstance(engine.store, TeamStore)
-    gated = GatedTeamStore(engine.store)
+    gated = GatedTeamStore(cast(TeamStore, engine.store))
     team = TeamEngine(store=gated, registry=registry, advisor="tiny", clock=clock)  # type: ignore[arg-type]
     bot = await make_bot(team_engine=team, defer_after=0.01)
     q1 = await start_team(bot)
@@ -260,9 +258,9 @@ async def test_a_slow_vote_and_next_are_deferred_then_drawn_and_posted(
 def test_an_anonymous_tally_shows_counts_and_no_names(registry: PackRegistry) -> None:
     from datetime import UTC, datetime
 
-    from adapters.discord.team_render import render_team_question
-    from bot import team as core
-    from bot.team_presenting import question_reply
+    from adapters.discord.render.team import render_team_question
+    from bot.team import voting as core
+    from bot.team.presenting import question_reply
 
     pack = registry.current("tiny")
     now = datetime(2026, 11, 25, tzinfo=UTC)
@@ -315,13 +313,12 @@ async def test_six_options_are_a_vote_select_and_its_choice_counts(
     make_bot: MakeBot, engine: Engine, clock: Clock
 ) -> None:
     """The shipped pack's "what does the team know best" question has six options."""
-    from adapters.discord.team_render import render_team_question
+    from adapters.discord.render.team import render_team_question
     from tests.conftest import PYTHON_WEB
 
-    assert isinstance(engine.store, TeamStore)
     web = PackRegistry()
     pack = web.load(PYTHON_WEB)
-    team = TeamEngine(store=engine.store, registry=web, advisor=pack.id, clock=clock)
+    team = TeamEngine(store=cast(TeamStore, engine.store), registry=web, advisor=pack.id, clock=clock)
     bot = await make_bot(team_engine=team)
     reply: Any = await team.start(
         team.key(platform="discord", workspace="222", channel="333"), starter=ANN["id"]

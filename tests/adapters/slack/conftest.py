@@ -11,21 +11,22 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.services import Services
 from adapters.settings import Secret, Settings
 from adapters.slack.app import build_app
 from adapters.slack.server import web_app
-from bot.engine import Engine
-from bot.registry import PackRegistry
-from bot.store.base import ConversationStore, TeamStore
-from bot.store.claims import SqliteClaimLog
+from bot.pack.registry import PackRegistry
+from bot.personal.engine import Engine
+from bot.store.base import Store
+from bot.store.deliveries import DeliveryLog
 from bot.store.sqlite import SqliteStore
-from bot.team_engine import TeamEngine
+from bot.team.engine import TeamEngine
 from tests.conftest import Clock
 from tests.fakes.slack_api import WAIT, FakeSlack
 
@@ -46,15 +47,15 @@ def signed_headers(
     }
 
 
-class RecordingDeliveries(SqliteClaimLog):
-    """The real delivery log, also telling the test each claim's outcome as it happens."""
+class RecordingDeliveries:
+    """The store's real delivery log, also telling the test each claim's outcome as it happens."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, log: DeliveryLog) -> None:
+        self.log = log
         self.claims: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
 
-    async def claim(self, key: str) -> bool:
-        first = await super().claim(key)
+    async def claim_delivery(self, key: str) -> bool:
+        first = await self.log.claim_delivery(key)
         self.claims.put_nowait((key, first))
         return first
 
@@ -93,7 +94,7 @@ class SlackHarness:
         self.settings = settings
         self.db_path = db_path
         self.registry = registry
-        self.store: ConversationStore
+        self.store: Store
         self.engine: Engine
         self.deliveries: RecordingDeliveries
         self.app_session: ClientSession | None = None
@@ -102,22 +103,24 @@ class SlackHarness:
         self._ids = itertools.count(1)
         self.http = ClientSession()
 
-    async def start(self, store: ConversationStore | None = None, *, shared_session: bool = True) -> None:
+    async def start(self, store: Store | None = None, *, shared_session: bool = True) -> None:
         """`shared_session=False` replies through bolt's own `respond` (a new session per reply)."""
         self.store = store if store is not None else await SqliteStore.open(self.db_path)
-        self.engine = Engine(store=self.store, registry=self.registry, advisor="tiny", clock=self.clock)
-        self.deliveries = RecordingDeliveries(self.db_path)
+        self.deliveries = RecordingDeliveries(self.store)
         self.team_engine = RecordingTeamEngine(
-            store=cast(TeamStore, self.store), registry=self.registry, advisor="tiny", clock=self.clock
+            store=self.store, registry=self.registry, advisor="tiny", clock=self.clock
         )
-        self.app_session = ClientSession() if shared_session else None
-        app = build_app(
-            self.engine,
-            self.settings,
+        self.services = Services(
+            store=self.store,
+            registry=self.registry,
+            advisor="tiny",
+            clock=self.clock,
+            team=self.team_engine,
             deliveries=self.deliveries,
-            session=self.app_session,
-            team_engine=self.team_engine,
         )
+        self.engine = self.services.engine
+        self.app_session = ClientSession() if shared_session else None
+        app = build_app(self.services, self.settings, session=self.app_session)
         self.app = app
         self._runner = web.AppRunner(web_app(app))
         await self._runner.setup()
@@ -129,7 +132,6 @@ class SlackHarness:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-            await self.deliveries.close()
             await self.store.close()
             if self.app_session is not None:
                 await self.app_session.close()

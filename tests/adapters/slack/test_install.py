@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from adapters.settings import Secret, Settings
-from bot.conversation import ConversationKey
-from bot.registry import PackRegistry
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import ConversationKey
 from tests.adapters.slack.conftest import SlackHarness
 from tests.conftest import Clock
 from tests.fakes.slack_api import INSTALLED_TOKEN, FakeSlack

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.ids import MalformedAction
 from adapters.slack.payloads import MalformedRequest, actor_of, channel_of, clicked_value, delivery_key
-from bot.conversation import Actor
+from bot.personal.conversation import Actor
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,17 @@ from pathlib import Path
 import pytest
 from slack_sdk.models.blocks import Block
 
-from adapters.slack import blocks
-from bot.conversation import Actor
-from bot.engine import Engine
-from bot.registry import PackRegistry
-from bot.replies import QuestionReply, ResultReply
+from adapters.slack.render import blocks as kit
+from adapters.slack.render import personal as blocks
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import Actor
+from bot.personal.engine import Engine
+from bot.personal.replies import QuestionReply, ResultReply
 from bot.store.sqlite import SqliteStore
 from tests.conftest import PYTHON_WEB
 
 
-def _valid(message: blocks.SlackMessage) -> None:
+def _valid(message: kit.SlackMessage) -> None:
     assert message.text
     assert len(message.blocks) <= 50
     for block in message.blocks:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from adapters.ids import Action, ActionId
-from bot.team_engine import TeamEngine
+from bot.team.engine import TeamEngine
 from tests.adapters.slack.conftest import CHANNEL, SlackHarness
 from tests.fakes.slack_api import ApiCall, FakeSlack
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs
 import pytest
 
-from bot.store.base import ConversationStore
+from bot.store.base import Store
 from bot.store.postgres import PostgresStore
 from bot.store.sqlite import SqliteStore
 
@@ -67,10 +67,10 @@ class Backend:
     """Opens stores on one location, so a test can close and reopen it; closes them at the end."""
 
     name: str
-    open_at: Callable[[], Awaitable[ConversationStore]]
-    opened: list[ConversationStore] = field(default_factory=list)
+    open_at: Callable[[], Awaitable[Store]]
+    opened: list[Store] = field(default_factory=list)
 
-    async def open(self) -> ConversationStore:
+    async def open(self) -> Store:
         store = await self.open_at()
         self.opened.append(store)
         return store
@@ -102,5 +102,5 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 
 
 @pytest.fixture
-async def contract_store(backend: Backend) -> ConversationStore:
+async def contract_store(backend: Backend) -> Store:
     return await backend.open()

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.conversation import Actor, Conversation, ConversationKey
-from bot.engine import Engine
 from bot.errors import ConversationExists, StaleAnswer, VersionConflict
-from bot.registry import PackRegistry
-from bot.replies import QuestionReply
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import Actor, Conversation, ConversationKey
+from bot.personal.engine import Engine
+from bot.personal.replies import QuestionReply
 from bot.store.base import ConversationStore
 from tests.bot.store.conftest import Backend, unreachable
 

@@ -19,11 +19,11 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs
 import pytest
 
-from bot.conversation import Actor, ConversationKey
-from bot.engine import Engine
 from bot.errors import AdvisorError, StaleAnswer
-from bot.registry import PackRegistry
-from bot.replies import QuestionReply, Reply, ResultReply
+from bot.pack.registry import PackRegistry
+from bot.personal.conversation import Actor, ConversationKey
+from bot.personal.engine import Engine
+from bot.personal.replies import QuestionReply, Reply, ResultReply
 from bot.store.postgres import MIGRATIONS, PostgresStore
 
 ROOT = Path(__file__).resolve().parents[3]

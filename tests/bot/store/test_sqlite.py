@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Conversation, ConversationKey
 from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
+from bot.personal.conversation import Conversation, ConversationKey
 from bot.store import open_store
 from bot.store.sqlite import MIGRATIONS, SqliteStore
 

@@ -9,9 +9,9 @@ from typing import cast
 
 import pytest
 
-from bot.errors import ConversationExists, VersionConflict
+from bot.errors import TeamSessionExists, VersionConflict
 from bot.store.base import TeamStore
-from bot.team import ClosedQuestion, TeamKey, TeamSession, TeamStatus
+from bot.team.session import ClosedQuestion, TeamKey, TeamSession, TeamStatus
 from tests.bot.store.conftest import Backend
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
@@ -67,7 +67,7 @@ class TestTeamStoreContract:
         self, team_store: TeamStore
     ) -> None:
         first = await team_store.create_team(session("t1"))
-        with pytest.raises(ConversationExists):
+        with pytest.raises(TeamSessionExists):
             await team_store.create_team(session("t2"))
         await team_store.save_team(replace(first, status=TeamStatus.FINISHED), expected_version=1)
         second = await team_store.create_team(session("t2"))

@@ -1,0 +1,190 @@
+"""Replies as plain text: the terminal (personal and team), Slack direct messages and `advisor recommend`."""
+
+from __future__ import annotations
+
+from bot.personal.replies import Notice, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
+from bot.ranking import Recommendation
+from bot.team.replies import TeamClosedReply, TeamQuestionReply, TeamReply, TeamResultReply
+from bot.team.tally import OptionCount, Tally
+
+
+def render_question(reply: QuestionReply) -> str:
+    lines = []
+    if reply.notice:
+        lines += [f"Noted. {reply.notice}", ""]
+    total = reply.answered + reply.remaining
+    lines.append(f"Question {reply.answered + 1} (at least {total} in all): {reply.prompt}")
+    lines += [f"  {c.number}. {c.label}" for c in reply.choices]
+    lines.append("Answer with a number or a label; or type why, back, status, help.")
+    return "\n".join(lines)
+
+
+def render_recommendation(
+    title: str,
+    rec: Recommendation,
+    *,
+    reconsider_when: tuple[str, ...] = (),
+    summaries: tuple[tuple[str, str, str], ...] = (),
+) -> str:
+    top, runner = rec.top, rec.runner_up
+    summary = {sid: (text, url) for sid, text, url in summaries}
+    lines = [f"{title}: recommendation", "", f"Top pick: {top.name} ({top.points} points, fit {rec.fit}%)"]
+    if top.subject_id in summary:
+        text, url = summary[top.subject_id]
+        lines.append(f"  {text} {url}")
+    if rec.close_call and runner is not None:
+        lines.append(f"  A close call: {runner.name} is within a few points, so either is a sound choice.")
+    if rec.tie_broken and runner is not None:
+        lines.append(f"  Tie with {runner.name}: {rec.tie_rule}")
+    if top.reasons_for:
+        lines.append("Why:")
+        lines += [f"  + {r.text} (you said: {r.answer})" for r in top.reasons_for]
+    if top.reasons_against:
+        lines.append("Counts against it:")
+        lines += [f"  - {r.text} (you said: {r.answer})" for r in top.reasons_against]
+    if runner is not None:
+        lines.append(f"Runner-up: {runner.name} ({runner.points} points)")
+        for reason in rec.reconsider:
+            lines.append(f"  Reconsider if this matters most: {reason.text}")
+        for line in reconsider_when[:2]:
+            lines.append(f"  Choose it instead for: {line}")
+    if rec.companions:
+        lines.append("Start with:")
+        lines += [f"  * {c.name}: {c.why}" for c in rec.companions]
+    if rec.notes:
+        lines.append("To firm this up:")
+        lines += [f"  ? {note}" for note in rec.notes]
+    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
+    if others:
+        lines.append(f"Also ranked: {others}")
+    if rec.sources:
+        lines.append("Sources:")
+        lines += [f"  [{s.id}] {s.title}: {s.url}" for s in rec.sources]
+    return "\n".join(lines)
+
+
+def render_result(reply: ResultReply) -> str:
+    return (
+        render_recommendation(
+            reply.advisor_title,
+            reply.recommendation,
+            reconsider_when=reply.reconsider_when,
+            summaries=reply.subject_summaries,
+        )
+        + "\nType back to change your last answer, or restart."
+    )
+
+
+def render_why(reply: WhyReply) -> str:
+    lines = [f'Why we ask "{reply.prompt}":', f"  {reply.why}"]
+    if reply.help:
+        lines.append(f"  {reply.help}")
+    if reply.sources:
+        lines.append("  Sources: " + "; ".join(s.url for s in reply.sources[:6]))
+    return "\n".join(lines)
+
+
+def render_status(reply: StatusReply) -> str:
+    lines = [f"Answered {len(reply.answered)} question(s):"]
+    lines += [f"  {a.prompt} -> {a.answer}" for a in reply.answered]
+    if reply.current_prompt:
+        lines.append(f"Now: {reply.current_prompt}")
+    else:
+        lines.append("Done: type result to see the recommendation.")
+    if reply.leader:
+        lines.append(f"Leading so far: {reply.leader}")
+    return "\n".join(lines)
+
+
+def render_notice(reply: Notice) -> str:
+    if reply.offers:
+        choices = " or ".join(o.value for o in reply.offers)
+        return f"{reply.text}\nType {choices}."
+    return reply.text
+
+
+def render(reply: Reply) -> str:
+    if isinstance(reply, QuestionReply):
+        return render_question(reply)
+    if isinstance(reply, ResultReply):
+        return render_result(reply)
+    if isinstance(reply, WhyReply):
+        return render_why(reply)
+    if isinstance(reply, StatusReply):
+        return render_status(reply)
+    return render_notice(reply)
+
+
+# --- team sessions ---------------------------------------------------------------
+
+
+def _count_line(count: OptionCount, *, anonymous: bool) -> str:
+    who = "" if anonymous or not count.voters else f"  ({', '.join(count.voters)})"
+    return f"{count.count} vote(s){who}"
+
+
+def render_tally(tally: Tally, *, anonymous: bool) -> str:
+    lines = [f"Votes so far ({tally.total}):"]
+    lines += [
+        f"  {n}. {c.label}: {_count_line(c, anonymous=anonymous)}" for n, c in enumerate(tally.counts, 1)
+    ]
+    return "\n".join(lines)
+
+
+def render_team_question(reply: TeamQuestionReply) -> str:
+    lines = []
+    if reply.notice:
+        lines += [reply.notice, ""]
+    lines.append(f"[{reply.topic}] Team question {reply.number}: {reply.prompt}")
+    lines.append(f"  Why we ask: {reply.why}")
+    lines.append(render_tally(reply.tally, anonymous=reply.anonymous))
+    lines.append(f"Next: {reply.advance_rule}. {reply.tie_rule}")
+    return "\n".join(lines)
+
+
+def render_team_closed(reply: TeamClosedReply) -> str:
+    tie = f" (a tie: {reply.tie_rule})" if reply.tie_broken else ""
+    lines = [f"Closed: {reply.prompt} The team chose {reply.chosen}{tie}."]
+    lines += [
+        f"  {c.label}: {_count_line(c, anonymous=reply.anonymous)}" for c in reply.tally.counts if c.count
+    ]
+    return "\n".join(lines)
+
+
+def render_team_result(reply: TeamResultReply) -> str:
+    heading = "Team result" if reply.finished else "Team result so far"
+    lines = [
+        f"[{reply.topic}] {heading}",
+        render_recommendation(
+            reply.advisor_title, reply.recommendation, reconsider_when=reply.reconsider_when
+        ),
+    ]
+    if reply.picks:
+        lines.append("Each member's own answers point to:")
+        if reply.anonymous:
+            lines += [f"  {c.subject_name}: {c.members} member(s)" for c in reply.pick_counts]
+        else:
+            lines += [
+                f"  {p.name}: {p.subject_name} ({p.points} points, {p.answered} question(s) voted)"
+                for p in reply.picks
+            ]
+    if reply.splits:
+        lines.append("Where the team split (worth discussing):")
+        for split in reply.splits:
+            shares = ", ".join(
+                f"{c.label} {c.count}" + ("" if reply.anonymous else f" ({', '.join(c.voters)})")
+                for c in split.counts
+            )
+            lines.append(f"  {split.prompt} {shares}; the team went with {split.chosen}.")
+    else:
+        lines.append("The team agreed on every question.")
+    lines.append(f"Participants: {', '.join(reply.participants)}")
+    return "\n".join(lines)
+
+
+def render_team(reply: TeamReply) -> str:
+    if isinstance(reply, TeamQuestionReply):
+        return render_team_question(reply)
+    if isinstance(reply, TeamResultReply):
+        return render_team_result(reply)
+    return render_team_closed(reply.closed) + "\n\n" + render_team(reply.following)

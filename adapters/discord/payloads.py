@@ -1,0 +1,49 @@
+"""Reading Discord interactions: who acted, where, and what they may do, as core values.
+
+The handlers deal in `Actor`, `TeamKey` and plain strings; discord.py's `Interaction` is read
+only here (and sent to only in respond.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import discord
+
+from bot.personal.conversation import Actor
+from bot.team.session import TeamKey
+
+PLATFORM: Final = "discord"
+DM_WORKSPACE: Final = "@me"
+"""The workspace of conversations held outside any guild (DMs, group DMs)."""
+
+
+def workspace_of(interaction: discord.Interaction) -> str:
+    return str(interaction.guild_id) if interaction.guild_id is not None else DM_WORKSPACE
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who acted: one personal conversation per guild, plus one for DMs and group DMs."""
+    return Actor(PLATFORM, workspace_of(interaction), str(interaction.user.id))
+
+
+def member_of(interaction: discord.Interaction) -> tuple[str, str]:
+    """(member id, display name) of whoever acted, for team sessions."""
+    return str(interaction.user.id), interaction.user.display_name
+
+
+def team_key(interaction: discord.Interaction, advisor: str) -> TeamKey:
+    """One open session per channel (a thread is a channel of its own on Discord)."""
+    return TeamKey(PLATFORM, workspace_of(interaction), str(interaction.channel_id), "", advisor)
+
+
+def can_manage(interaction: discord.Interaction) -> bool:
+    """Manage Messages or Manage Channels in this channel, as Discord resolved it for the click."""
+    permissions = interaction.permissions
+    return bool(permissions.manage_messages or permissions.manage_channels or permissions.administrator)
+
+
+def chosen_option(values: Sequence[str], fallback: str) -> str:
+    """A select sends the chosen option in `values`; a button carries it in its custom_id."""
+    return values[0] if values else fallback

@@ -1,0 +1,163 @@
+"""Discord message parts, and the limits every message is kept within (pure, no I/O).
+
+discord.py does not check label, custom_id or embed lengths (Discord answers HTTP 400 instead),
+so every string is clipped to its limit here (shared/reference/platforms.md B3) and a view has
+at most 5 rows. The views are layouts only: clicks are routed by the client's DynamicItems
+(components.py), which read everything they need from the custom_id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import discord
+
+from adapters.ids import Action, ActionId
+from bot.matching import Choice
+from bot.pack import limits
+
+BUTTON_LABEL: Final = 80
+SELECT_LABEL: Final = 100
+SELECT_PLACEHOLDER: Final = 150
+CONTENT: Final = 2000
+EMBED_FOOTER: Final = 2048
+EMBED_FIELDS: Final = 25
+EMBED_FIELD_NAME: Final = 256
+ROW_WIDTH: Final = 5
+COLOUR: Final = discord.Colour.blurple()
+ELLIPSIS: Final = "…"
+SHORT_FOOTER: Final = 200
+SHORT_DESCRIPTION: Final = 1000
+MIN_FIELD: Final = 80
+
+
+class InertView(discord.ui.View):
+    """A view that only lays out components and never listens.
+
+    discord.py keeps every sent, unfinished view in memory (15 minutes for an ephemeral
+    message, for ever otherwise) and dispatches each click to it besides the DynamicItems.
+    Reporting "finished" keeps it out of the view store; the DynamicItems do the routing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    def is_finished(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One message's parts; `content=None` and an empty `embeds` clear them on an edit."""
+
+    content: str | None
+    embeds: tuple[discord.Embed, ...] = ()
+    view: InertView | None = None
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut `text` to `limit` characters, marking the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def clip_lines(lines: Iterable[str], limit: int) -> str:
+    """Join whole lines while they fit; a line that does not fit ends the text with an ellipsis."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        extra = len(line) + (1 if out else 0)
+        if used + extra > limit:
+            room = limit - used - (1 if out else 0)
+            if room > 1 and not out:
+                out.append(clip(line, room))
+            elif out and used + 2 <= limit:
+                out.append(ELLIPSIS)
+            break
+        out.append(line)
+        used += extra
+    return "\n".join(out)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Keep the embed within Discord's 6000-character total.
+
+    The fields carry the reasons and the sources, so the footer and description give way
+    first; then every field is shortened by an even share; a field is dropped only when none
+    can shrink any further.
+    """
+    if len(embed) <= limits.EMBED_TOTAL:
+        return embed
+    if embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, SHORT_FOOTER))
+    if embed.description and len(embed) > limits.EMBED_TOTAL:
+        over = len(embed) - limits.EMBED_TOTAL
+        embed.description = clip(embed.description, max(SHORT_DESCRIPTION, len(embed.description) - over))
+    while len(embed) > limits.EMBED_TOTAL and embed.fields:
+        share = -(-(len(embed) - limits.EMBED_TOTAL) // len(embed.fields))
+        shrunk = False
+        for index, f in enumerate(embed.fields):
+            value = f.value or ""
+            target = max(MIN_FIELD, len(value) - share)
+            if target < len(value):
+                new = clip_lines(value.split("\n"), target)
+                embed.set_field_at(index, name=f.name or "", value=new or ELLIPSIS, inline=False)
+                shrunk = True
+        if not shrunk:
+            embed.remove_field(len(embed.fields) - 1)
+    if len(embed) > limits.EMBED_TOTAL and embed.description:
+        over = len(embed) - limits.EMBED_TOTAL
+        embed.description = clip(embed.description, max(1, len(embed.description) - over))
+    return embed
+
+
+def add_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
+    if lines and len(embed.fields) < EMBED_FIELDS:
+        value = clip_lines(lines, limits.EMBED_FIELD_VALUE)
+        if value:
+            embed.add_field(name=clip(name, EMBED_FIELD_NAME), value=value, inline=False)
+
+
+def button(
+    action: ActionId, label: str, *, row: int, style: discord.ButtonStyle
+) -> discord.ui.Button[InertView]:
+    return discord.ui.Button(custom_id=action.encode(), label=clip(label, BUTTON_LABEL), style=style, row=row)
+
+
+def add_choices(
+    view: InertView,
+    choices: Sequence[Choice],
+    *,
+    key: str,
+    step: int,
+    action: Action,
+    question_id: str,
+    placeholder: str,
+) -> None:
+    """Buttons on row 0 while they fit (5), else one select; for answers and team votes.
+
+    The select carries the question id where a button carries the option id; the option
+    chosen arrives in the interaction's `values`.
+    """
+    choices = choices[: limits.MAX_OPTIONS]
+    if len(choices) <= ROW_WIDTH:
+        for choice in choices:
+            chosen = ActionId(key, step, action, choice.id)
+            view.add_item(button(chosen, choice.label, row=0, style=discord.ButtonStyle.primary))
+        return
+    view.add_item(
+        discord.ui.Select(
+            custom_id=ActionId(key, step, action, question_id).encode(),
+            placeholder=clip(placeholder, SELECT_PLACEHOLDER),
+            options=[discord.SelectOption(label=clip(c.label, SELECT_LABEL), value=c.id) for c in choices],
+            row=0,
+        )
+    )
+
+
+def render_text(text: str) -> Rendered:
+    """An explanation (an error, help): plain content, nothing to click."""
+    return Rendered(content=clip(text, CONTENT))

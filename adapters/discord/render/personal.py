@@ -1,0 +1,207 @@
+"""Personal replies -> Discord message parts: a question, the result, why, status, notices, help."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import discord
+
+from adapters.discord.render.common import (
+    COLOUR,
+    CONTENT,
+    EMBED_FOOTER,
+    InertView,
+    Rendered,
+    add_choices,
+    add_field,
+    button,
+    clip,
+    clip_lines,
+    fit_embed,
+    render_text,
+)
+from adapters.ids import Action, ActionId
+from bot.pack import limits
+from bot.personal.replies import (
+    Notice,
+    Offer,
+    QuestionReply,
+    Reply,
+    ResultReply,
+    StatusReply,
+    WhyReply,
+)
+
+HELP_TEXT: Final = """**/choose-framework** asks a few questions and recommends a Python web framework,
+with reasons and sources.
+`/choose-framework` or `action: start`: start, or carry on where you were
+`action: status`: your answers so far and who leads
+`action: result`: the ranking as it stands
+`action: restart`: begin again
+`action: forget`: delete everything stored about you
+Under each question: **Back** undoes your last answer, **Why** explains the question.
+Under the result: **Share** posts it in this channel."""
+
+
+def _progress(answered: int, remaining: int) -> str:
+    total = answered + remaining
+    bar = "■" * answered + "□" * remaining
+    return f"Question {answered + 1} of at least {total}  {bar}"
+
+
+def render_question(reply: QuestionReply) -> Rendered:
+    """Buttons when the options fit one row, a select otherwise; Back / Restart / Why below."""
+    parts = []
+    if reply.notice:
+        parts.append(f"*Noted. {reply.notice}*")
+    parts.append(f"**{reply.prompt}**")
+    if reply.why:
+        parts.append(f"**Why we ask:** {reply.why}")
+    embed = discord.Embed(
+        title=clip(f"Question {reply.answered + 1}", limits.EMBED_TITLE),
+        description=clip("\n\n".join(parts), limits.EMBED_DESCRIPTION),
+        colour=COLOUR,
+    )
+    embed.set_footer(text=clip(_progress(reply.answered, reply.remaining), EMBED_FOOTER))
+
+    view = InertView()
+    add_choices(
+        view,
+        reply.choices,
+        key=reply.conversation_id,
+        step=reply.step,
+        action=Action.ANSWER,
+        question_id=reply.question_id,
+        placeholder="Choose an answer",
+    )
+    nav = discord.ButtonStyle.secondary
+    if reply.can_go_back:
+        view.add_item(
+            button(ActionId(reply.conversation_id, reply.step, Action.BACK), "Back", row=1, style=nav)
+        )
+    view.add_item(
+        button(ActionId(reply.conversation_id, reply.step, Action.RESTART), "Restart", row=1, style=nav)
+    )
+    view.add_item(button(ActionId(reply.conversation_id, reply.step, Action.WHY), "Why?", row=1, style=nav))
+    return Rendered(content=None, embeds=(fit_embed(embed),), view=view)
+
+
+def result_embed(reply: ResultReply) -> discord.Embed:
+    """Top pick and fit, reasons, concerns, runner-up, companions and sources."""
+    rec = reply.recommendation
+    top, runner = rec.top, rec.runner_up
+    summaries = {sid: (text, url) for sid, text, url in reply.subject_summaries}
+    description = []
+    if top.subject_id in summaries:
+        text, url = summaries[top.subject_id]
+        description.append(f"{text}\n{url}")
+    if rec.close_call and runner is not None:
+        description.append(
+            f"A close call: {runner.name} is within a few points, so either is a sound choice."
+        )
+    if rec.tie_broken and runner is not None:
+        description.append(f"Tie with {runner.name}: {rec.tie_rule}")
+    embed = discord.Embed(
+        title=clip(f"Top pick: {top.name} ({rec.fit}% fit)", limits.EMBED_TITLE),
+        description=clip("\n\n".join(description), limits.EMBED_DESCRIPTION) or None,
+        colour=discord.Colour.green(),
+    )
+    add_field(embed, "Why it fits", [f"+ {r.text} (you said: {r.answer})" for r in top.reasons_for])
+    add_field(embed, "Concerns", [f"- {r.text} (you said: {r.answer})" for r in top.reasons_against])
+    if runner is not None:
+        lines = [f"{runner.name}: {runner.points} points against {top.points}"]
+        lines += [f"Reconsider if this matters most: {r.text}" for r in rec.reconsider]
+        lines += [f"Choose it instead for: {line}" for line in reply.reconsider_when[:2]]
+        add_field(embed, f"Runner-up: {runner.name}", lines)
+    add_field(embed, "Start with", [f"• **{c.name}**: {c.why}" for c in rec.companions])
+    add_field(embed, "To firm this up", [f"? {note}" for note in rec.notes])
+    add_field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in rec.sources])
+    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
+    footer = reply.advisor_title + (f"  ·  also ranked: {others}" if others else "")
+    embed.set_footer(text=clip(footer, EMBED_FOOTER))
+    return fit_embed(embed)
+
+
+def render_result(reply: ResultReply) -> Rendered:
+    view = InertView()
+    cid, step = reply.conversation_id, reply.step
+    view.add_item(
+        button(
+            ActionId(cid, step, Action.SHARE), "Share in channel", row=0, style=discord.ButtonStyle.success
+        )
+    )
+    nav = discord.ButtonStyle.secondary
+    if reply.answered:
+        view.add_item(button(ActionId(cid, step, Action.BACK), "Back", row=0, style=nav))
+    view.add_item(button(ActionId(cid, step, Action.RESTART), "Restart", row=0, style=nav))
+    return Rendered(content=None, embeds=(result_embed(reply),), view=view)
+
+
+def render_shared(reply: ResultReply, *, owner_mention: str) -> Rendered:
+    """The public copy: names whose result it is, carries no buttons (they would be someone else's)."""
+    return Rendered(
+        content=clip(f"Framework recommendation for {owner_mention}:", CONTENT),
+        embeds=(result_embed(reply),),
+    )
+
+
+def render_why(reply: WhyReply) -> Rendered:
+    embed = discord.Embed(
+        title=clip(f"Why we ask: {reply.prompt}", limits.EMBED_TITLE),
+        description=clip("\n\n".join(p for p in (reply.why, reply.help) if p), limits.EMBED_DESCRIPTION),
+        colour=COLOUR,
+    )
+    add_field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in reply.sources])
+    return Rendered(content=None, embeds=(fit_embed(embed),))
+
+
+def render_status(reply: StatusReply) -> Rendered:
+    embed = discord.Embed(title=f"Your answers so far ({len(reply.answered)})", colour=COLOUR)
+    embed.description = clip_lines(
+        [f"• {a.prompt} → **{a.answer}**" for a in reply.answered] or ["Nothing answered yet."],
+        limits.EMBED_DESCRIPTION,
+    )
+    now = reply.current_prompt or "Done: use `/choose-framework action: result` for the recommendation."
+    add_field(embed, "Now", [now])
+    if reply.leader:
+        add_field(embed, "Leading so far", [reply.leader])
+    return Rendered(content=None, embeds=(fit_embed(embed),))
+
+
+_OFFER_LABELS: Final = {
+    Offer.RESUME: ("Resume", Action.RESUME),
+    Offer.RESTART: ("Start over", Action.RESTART),
+}
+
+
+def render_notice(reply: Notice) -> Rendered:
+    view: InertView | None = None
+    if reply.offers and reply.conversation_id:
+        view = InertView()
+        for offer in reply.offers:
+            label, action = _OFFER_LABELS[offer]
+            view.add_item(
+                button(
+                    ActionId(reply.conversation_id, reply.step, action),
+                    label,
+                    row=0,
+                    style=discord.ButtonStyle.primary,
+                )
+            )
+    return Rendered(content=clip(reply.text, CONTENT), view=view)
+
+
+def render_help() -> Rendered:
+    return render_text(HELP_TEXT)
+
+
+def render(reply: Reply) -> Rendered:
+    if isinstance(reply, QuestionReply):
+        return render_question(reply)
+    if isinstance(reply, ResultReply):
+        return render_result(reply)
+    if isinstance(reply, WhyReply):
+        return render_why(reply)
+    if isinstance(reply, StatusReply):
+        return render_status(reply)
+    return render_notice(reply)

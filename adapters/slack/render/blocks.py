@@ -1,0 +1,120 @@
+"""Block Kit building blocks (pure): every limit of bot/pack/limits.py and Slack's is applied here.
+
+A message is data (`SlackMessage`), so it can be checked in tests against slack_sdk's own
+validators without sending anything. Every button carries an `adapters.ids.ActionId`, so a
+click is routed by its value alone, after a restart too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.ids import Action, ActionId
+from bot.matching import Choice
+from bot.pack.limits import MAX_BUTTON_OPTIONS, MAX_LABEL, MAX_OPTIONS, SLACK_BLOCKS, SLACK_SECTION_TEXT
+
+Block = dict[str, Any]
+
+SELECT_PREFIX = "adv:select"
+FALLBACK_TEXT = 3000
+"""Notification text is a preview; Slack truncates at 40,000 but nobody reads that much."""
+CONTEXT_TEXT = 3000
+PLACEHOLDER = 150
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """What goes to chat.postMessage or a response_url: fallback text plus blocks."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters; pack text must never become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut to `limit` characters, marking the cut, so no block is ever rejected for length."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain_text(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def section(text: str, block_id: str) -> Block:
+    return {
+        "type": "section",
+        "block_id": block_id,
+        "text": {"type": "mrkdwn", "text": clip(text, SLACK_SECTION_TEXT)},
+    }
+
+
+def context(text: str, block_id: str) -> Block:
+    return {
+        "type": "context",
+        "block_id": block_id,
+        "elements": [{"type": "mrkdwn", "text": clip(text, CONTEXT_TEXT)}],
+    }
+
+
+def button(label: str, action: ActionId, *, style: str | None = None) -> dict[str, Any]:
+    value = action.encode()
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": value,
+        "value": value,
+        "text": plain_text(label),
+    }
+    if style is not None:
+        button["style"] = style
+    return button
+
+
+def actions(elements: Sequence[dict[str, Any]], block_id: str) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)}
+
+
+def fit_blocks(blocks: Iterable[Block]) -> tuple[Block, ...]:
+    """At most 50 blocks, keeping the last one (the buttons) when the middle must go."""
+    out = list(blocks)
+    if len(out) > SLACK_BLOCKS:
+        out = [*out[: SLACK_BLOCKS - 1], out[-1]]
+    return tuple(out)
+
+
+def choice_elements(
+    choices: Sequence[Choice], *, key: str, step: int, action: Action, placeholder: str
+) -> list[dict[str, Any]]:
+    """Buttons while they fit on a line (5), else one static select; for answers and team votes."""
+    choices = choices[:MAX_OPTIONS]
+    if len(choices) <= MAX_BUTTON_OPTIONS:
+        return [button(c.label, ActionId(key, step, action, c.id)) for c in choices]
+    return [
+        {
+            "type": "static_select",
+            "action_id": f"{SELECT_PREFIX}:{key}:{step}",
+            "placeholder": plain_text(placeholder, PLACEHOLDER),
+            "options": [
+                {
+                    "text": plain_text(f"{c.number}. {c.label}"),
+                    "value": ActionId(key, step, action, c.id).encode(),
+                }
+                for c in choices
+            ],
+        }
+    ]
+
+
+def error_message(text: str) -> SlackMessage:
+    """An AdvisorError's message (it already says what to do), as a short ephemeral note."""
+    return SlackMessage(
+        text=clip(text, FALLBACK_TEXT), blocks=(context(f":warning: {escape(text)}", "error"),)
+    )

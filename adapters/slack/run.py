@@ -1,0 +1,148 @@
+"""`advisor slack` (the CLI subcommand): run the Slack bot (Socket Mode or HTTP), or print the app manifest.
+
+    advisor slack [--socket | --http [--port N] [--host H]]
+    advisor slack manifest [--url https://bot.example.com | --socket] [--oauth]
+
+Socket Mode needs no public URL (SLACK_APP_TOKEN + SLACK_BOT_TOKEN); HTTP mode needs
+SLACK_SIGNING_SECRET and either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET (installs through OAuth). Without a flag, Socket Mode is chosen when
+SLACK_APP_TOKEN is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import TextIO
+
+from adapters.services import Services, open_services
+from adapters.settings import Settings
+from bot.errors import SettingsError
+
+LOG = logging.getLogger(__name__)
+MAX_COMMAND = 32
+"""Slack manifest: a command is at most 32 characters, the leading slash included."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="advisor slack", description="Run or set up the Slack bot.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--socket", action="store_true", help="Socket Mode: no public URL (SLACK_APP_TOKEN)")
+    mode.add_argument("--http", action="store_true", help="HTTP mode: Slack posts to /slack/events")
+    parser.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    parser.add_argument("--host", default="0.0.0.0", help="HTTP interface (default: all)")
+    return parser
+
+
+def _manifest_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advisor slack manifest", description="Print the Slack app manifest."
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--url", help="public base URL for HTTP mode, e.g. https://bot.example.com")
+    where.add_argument("--socket", action="store_true", help="Socket Mode (the default)")
+    parser.add_argument("--oauth", action="store_true", help="add the OAuth redirect URL (needs --url)")
+    return parser
+
+
+def print_manifest(argv: Sequence[str], *, settings: Settings, stdout: TextIO) -> int:
+    from adapters.slack.manifest import build_manifest
+
+    args = _manifest_parser().parse_args(list(argv))
+    if len(settings.slack_command) > MAX_COMMAND:
+        raise SettingsError(
+            name="SLACK_COMMAND",
+            expected=f"a command of at most {MAX_COMMAND} characters with its slash",
+            got=settings.slack_command,
+        )
+    if args.url is not None and not args.url.startswith("https://"):
+        raise SettingsError(name="--url", expected="an https:// URL Slack can reach", got=args.url)
+    manifest = build_manifest(command=settings.slack_command, url=args.url, oauth=args.oauth)
+    stdout.write(json.dumps(manifest, indent=2) + "\n")
+    return 0
+
+
+def _require(value: object, name: str, expected: str) -> None:
+    if not value:
+        raise SettingsError(name=name, expected=expected)
+
+
+def check_settings(settings: Settings, *, socket: bool) -> None:
+    """Fail before connecting, naming the variable that is missing."""
+    if socket:
+        _require(
+            settings.slack_app_token, "SLACK_APP_TOKEN", "an app-level token xapp-… with connections:write"
+        )
+        _require(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the bot token xoxb-… (Socket Mode)")
+        return
+    _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "the app's signing secret (HTTP mode)")
+    if settings.slack_bot_token is None and not (settings.slack_client_id and settings.slack_client_secret):
+        raise SettingsError(
+            name="SLACK_BOT_TOKEN",
+            expected="a bot token xoxb-…, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs",
+        )
+
+
+async def run(
+    services: Services, settings: Settings, *, socket: bool, host: str, port: int, stdout: TextIO
+) -> None:
+    from aiohttp import ClientSession, web
+
+    from adapters.slack.app import build_app
+    from adapters.slack.server import http_runner
+
+    title = services.registry.current(services.advisor).title
+    session = ClientSession()
+    try:
+        app = build_app(services, settings, session=session)
+        if socket:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            if settings.slack_app_token is None:
+                raise SettingsError(name="SLACK_APP_TOKEN", expected="an app-level token xapp-…")
+            handler = AsyncSocketModeHandler(app, settings.slack_app_token.reveal())
+            stdout.write(f"advisor: Slack Socket Mode, {settings.slack_command} ({title})\n")
+            stdout.flush()
+            # bolt leaves these two untyped; they take and return nothing.
+            try:
+                await handler.start_async()  # type: ignore[no-untyped-call]
+            finally:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+            return
+        http = http_runner(app)
+        await http.setup()
+        try:
+            await web.TCPSite(http, host, port).start()
+            stdout.write(f"advisor: Slack HTTP mode on {host}:{port}/slack/events ({title})\n")
+            stdout.flush()
+            await asyncio.Event().wait()  # serve until interrupted
+        finally:
+            await http.cleanup()
+    finally:
+        await session.close()
+
+
+async def _serve(settings: Settings, *, socket: bool, host: str, port: int, stdout: TextIO) -> None:
+    services = await open_services(settings)
+    try:
+        await run(services, settings, socket=socket, host=host, port=port, stdout=stdout)
+    finally:
+        await services.close()
+
+
+def main(argv: Sequence[str], *, settings: Settings, stdout: TextIO) -> int:
+    argv = list(argv)
+    if argv[:1] == ["manifest"]:
+        return print_manifest(argv[1:], settings=settings, stdout=stdout)
+    args = _parser().parse_args(argv)
+    socket = args.socket or (not args.http and settings.slack_app_token is not None)
+    check_settings(settings, socket=socket)
+    port = args.port if args.port is not None else settings.port
+    if not 0 < port < 65536:
+        raise SettingsError(name="--port", expected="a TCP port number 1..65535", got=str(port))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(_serve(settings, socket=socket, host=args.host, port=port, stdout=stdout))
+    return 0

@@ -1,0 +1,205 @@
+"""The typed, immutable shape of a knowledge pack, as the loader builds it and everything else reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from bot.errors import AnswersDoNotFit
+
+RESULT = "result"
+"""The `next` value that ends a path in a recommendation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a value sits in its file, so every finding can name file:line:col."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NOWHERE = Location("?", 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    url: str
+    title: str
+    at: Location = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A factual sentence and the sources that back it."""
+
+    text: str
+    sources: tuple[str, ...]
+    at: Location = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Companion:
+    name: str
+    why: str
+    sources: tuple[str, ...]
+    when: tuple[tuple[str, str], ...] = ()
+    """(question, option) pairs; shown if any was answered, or always when empty."""
+    at: Location = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    id: str
+    name: str
+    summary: Claim
+    url: str
+    latest_version: str
+    checked: str
+    strengths: tuple[Claim, ...]
+    weaknesses: tuple[Claim, ...]
+    best_for: tuple[Claim, ...]
+    avoid_when: tuple[Claim, ...]
+    companions: tuple[Companion, ...] = ()
+    released: str = ""
+    runner_up_only: str = ""
+    at: Location = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    subject: str
+    weight: int
+    reason: str
+    sources: tuple[str, ...]
+    at: Location = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    label: str
+    next: str
+    synonyms: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    unsure: bool = False
+    note: str = ""
+    at: Location = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    prompt: str
+    why: str
+    options: tuple[Option, ...]
+    help: str = ""
+    sources: tuple[str, ...] = ()
+    at: Location = NOWHERE
+    _by_id: Mapping[str, Option] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, Option] = {}
+        for option in self.options:
+            by_id.setdefault(option.id, option)
+        object.__setattr__(self, "_by_id", MappingProxyType(by_id))
+
+    def option(self, option_id: str) -> Option | None:
+        return self._by_id.get(option_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    answers: tuple[tuple[str, str], ...]
+    expect_top: str
+    not_top: tuple[str, ...] = ()
+    expect_runner_up: str = ""
+    at: Location = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    id: str
+    title: str
+    description: str
+    start: str
+    checked: str
+    tie_rule: str
+    close_margin: int
+    version: str
+    """Hash of the pack's file contents: a conversation remembers it."""
+    sources: Mapping[str, Source]
+    subjects: tuple[Subject, ...]
+    questions: Mapping[str, Question]
+    scenarios: tuple[Scenario, ...] = ()
+    path: str = ""
+    at: Location = NOWHERE
+    _subject_index: Mapping[str, Subject] = field(init=False, repr=False, compare=False)
+    _remaining: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        subjects: dict[str, Subject] = {}
+        for subject in self.subjects:
+            subjects.setdefault(subject.id, subject)
+        object.__setattr__(self, "_subject_index", MappingProxyType(subjects))
+        object.__setattr__(self, "_remaining", MappingProxyType(_questions_to_result(self.questions)))
+
+    def reaches_result(self, question_id: str) -> bool:
+        return question_id in self._remaining
+
+    def remaining(self, question_id: str) -> int:
+        """The fewest questions left before a result, counting this one (a progress hint)."""
+        return self._remaining.get(question_id, 1)
+
+    def subject(self, subject_id: str) -> Subject | None:
+        return self._subject_index.get(subject_id)
+
+    def question(self, question_id: str) -> Question | None:
+        return self.questions.get(question_id)
+
+    def position(self, answers: tuple[tuple[str, str], ...]) -> str:
+        """The question id `answers` lead to from the start, or RESULT.
+
+        Raises AnswersDoNotFit when they name a question off the path or an option this
+        version lacks: what a conversation stored on another version meets.
+        """
+        current = self.start
+        for question_id, option_id in answers:
+            question = self.questions.get(current)
+            if question is None or question.id != question_id:
+                raise AnswersDoNotFit(pack_id=self.id, version=self.version, question_id=question_id)
+            option = question.option(option_id)
+            if option is None:
+                raise AnswersDoNotFit(
+                    pack_id=self.id, version=self.version, question_id=question_id, option_id=option_id
+                )
+            current = option.next
+        return current
+
+
+def _questions_to_result(questions: Mapping[str, Question]) -> dict[str, int]:
+    """Breadth-first from the result over reversed `next` links: O(questions + options)."""
+    into: dict[str, list[str]] = {}
+    for question in questions.values():
+        for option in question.options:
+            into.setdefault(option.next, []).append(question.id)
+    distance: dict[str, int] = {}
+    frontier = [RESULT]
+    depth = 0
+    while frontier:
+        depth += 1
+        following: list[str] = []
+        for target in frontier:
+            for source in into.get(target, ()):
+                if source not in distance:
+                    distance[source] = depth
+                    following.append(source)
+        frontier = following
+    return distance

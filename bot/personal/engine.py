@@ -1,0 +1,399 @@
+"""The async service every adapter calls: one click = one load, one pure walk, one conditional save.
+
+The engine decides what a store conflict means (reload, re-check the step, then "already
+answered" or walk again); adapters only translate events in and replies out.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.errors import (
+    AnswersDoNotFit,
+    ConversationExists,
+    ConversationFinished,
+    NoConversation,
+    NotYourConversation,
+    PackUnavailable,
+    RetriesExhausted,
+    StaleAnswer,
+    VersionConflict,
+)
+from bot.matching import resolve_answer
+from bot.pack.model import Option, Pack
+from bot.pack.registry import PackRegistry
+from bot.personal import walker
+from bot.personal.conversation import Actor, Conversation, ConversationKey
+from bot.personal.presenting import answered_questions, present, result_reply
+from bot.personal.replies import Notice, Offer, Reply, ResultReply, StatusReply, WhyReply
+from bot.ranking import recommend
+from bot.store.base import ConversationStore, TeamStore
+
+DEFAULT_IDLE = timedelta(hours=24)
+MAX_RETRIES = 8
+"""Conflicts beyond this many in a row mean something is hammering one conversation."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_conversation_id() -> str:
+    """12 url-safe characters (72 bits): short enough for Discord's 100-char custom_id."""
+    return secrets.token_urlsafe(9)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    conversation: Conversation
+    pack: Pack
+
+
+class Engine:
+    """Start, answer, back, restart, resume, why, status, result and forget for one advisor."""
+
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        registry: PackRegistry,
+        advisor: str,
+        team_store: TeamStore | None = None,
+        idle_timeout: timedelta = DEFAULT_IDLE,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = new_conversation_id,
+    ) -> None:
+        self.store = store
+        self.team_store = team_store
+        """Where team sessions live, so `forget` also takes the user out of them (None: nowhere)."""
+        self.registry = registry
+        self.advisor = advisor
+        self.idle_timeout = idle_timeout
+        self._clock = clock
+        self._new_id = new_id
+
+    # --- entry points -------------------------------------------------------------------
+
+    async def start(self, actor: Actor) -> Reply:
+        """Start the actor's conversation, or show where they are if one exists."""
+        key = ConversationKey.personal(actor, self.advisor)
+        existing = await self.store.get(key)
+        if existing is not None:
+            return self._present(existing)
+        pack = self.registry.current(self.advisor)
+        conversation = walker.start(
+            pack, key=key, conversation_id=self._new_id(), now=self._clock(), ttl=self.idle_timeout
+        )
+        try:
+            created = await self.store.create(conversation)
+        except ConversationExists:
+            raced = await self.store.get(key)
+            if raced is None:
+                raise
+            return self._present(raced)
+        return self._render(created, pack)
+
+    async def answer(self, actor: Actor, *, conversation_id: str, step: int, option_id: str) -> Reply:
+        """A button click: applies once, only to the step it was rendered for."""
+
+        def choose(loaded: _Loaded) -> Option:
+            question = walker.current_question(loaded.pack, loaded.conversation)
+            if question is None:
+                raise ConversationFinished()
+            option = question.option(option_id)
+            if option is None:
+                raise StaleAnswer(step=step, current_step=loaded.conversation.step)
+            return option
+
+        return await self._change_by_id(
+            actor,
+            conversation_id,
+            step,
+            lambda loaded: walker.answer(
+                loaded.pack, loaded.conversation, choose(loaded), now=self._clock(), ttl=self.idle_timeout
+            ),
+        )
+
+    async def answer_text(self, actor: Actor, text: str) -> Reply:
+        """A typed answer to the actor's current question (number, id, label or synonym)."""
+        loaded = await self._load_own(actor)
+        if (offer := self._interrupt(loaded.conversation)) is not None:
+            return offer
+        question = walker.current_question(loaded.pack, loaded.conversation)
+        if question is None:
+            raise ConversationFinished()
+        option = resolve_answer(question, text)
+        conversation = loaded.conversation
+        return await self._change_by_id(
+            actor,
+            conversation.id,
+            conversation.step,
+            lambda fresh: walker.answer(
+                fresh.pack, fresh.conversation, option, now=self._clock(), ttl=self.idle_timeout
+            ),
+            preloaded=conversation,
+        )
+
+    async def back(
+        self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
+    ) -> Reply:
+        return await self._change(
+            actor,
+            conversation_id,
+            step,
+            lambda loaded: walker.back(
+                loaded.pack, loaded.conversation, now=self._clock(), ttl=self.idle_timeout
+            ),
+        )
+
+    async def restart(
+        self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
+    ) -> Reply:
+        """Begin again on the pack's current version; works even when the old version is gone."""
+        pack = self.registry.current(self.advisor)
+        return await self._change(
+            actor,
+            conversation_id,
+            step,
+            lambda loaded: walker.restart(
+                pack, loaded.conversation, now=self._clock(), ttl=self.idle_timeout
+            ),
+            allow_expired=True,
+            allow_missing_pack=True,
+        )
+
+    async def resume(
+        self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
+    ) -> Reply:
+        """Carry on after the idle expiry notice."""
+        return await self._change(
+            actor,
+            conversation_id,
+            step,
+            lambda loaded: walker.resume(loaded.conversation, now=self._clock(), ttl=self.idle_timeout),
+            allow_expired=True,
+        )
+
+    async def why(
+        self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
+    ) -> Reply:
+        """Why the current question is asked; from a button, only for the question it sits under."""
+        loaded = await self._load_clicked(actor, conversation_id, step)
+        question = walker.current_question(loaded.pack, loaded.conversation)
+        if question is None:
+            return self._render(loaded.conversation, loaded.pack)
+        cited = (*question.sources, *(s for o in question.options for e in o.evidence for s in e.sources))
+        sources = tuple(loaded.pack.sources[s] for s in dict.fromkeys(cited) if s in loaded.pack.sources)
+        return WhyReply(
+            conversation_id=loaded.conversation.id,
+            step=loaded.conversation.step,
+            prompt=question.prompt,
+            why=question.why,
+            help=question.help,
+            sources=sources,
+        )
+
+    async def share(self, actor: Actor, *, conversation_id: str, step: int) -> ResultReply:
+        """The owner's finished result, exactly as it was when the Share button was drawn."""
+        loaded = await self._load_clicked(actor, conversation_id, step)
+        if walker.current_question(loaded.pack, loaded.conversation) is not None:
+            raise StaleAnswer(step=step, current_step=loaded.conversation.step)
+        return self._result(loaded.conversation, loaded.pack)
+
+    async def status(self, actor: Actor) -> Reply:
+        loaded = await self._load_own(actor)
+        conversation, pack = loaded.conversation, loaded.pack
+        question = walker.current_question(pack, conversation)
+        leader = recommend(pack, conversation.answers).top.name if conversation.answers else None
+        return StatusReply(
+            conversation_id=conversation.id,
+            step=conversation.step,
+            answered=answered_questions(pack, conversation.answers),
+            current_prompt=question.prompt if question else None,
+            leader=leader,
+            expires_at=conversation.expires_at,
+        )
+
+    async def result(self, actor: Actor) -> Reply:
+        """The ranking so far (or final), without changing anything."""
+        loaded = await self._load_own(actor)
+        return self._result(loaded.conversation, loaded.pack)
+
+    async def current(self, actor: Actor) -> Reply:
+        """Show the conversation as it stands (the question, the result, or a notice)."""
+        key = ConversationKey.personal(actor, self.advisor)
+        conversation = await self.store.get(key)
+        if conversation is None:
+            raise NoConversation()
+        return self._present(conversation)
+
+    async def forget(self, actor: Actor) -> Notice:
+        """Delete the actor's conversations and take their name out of team sessions."""
+        from bot.privacy import forget_user  # only for this rare command: it loads the team code
+
+        forgotten = await forget_user(
+            conversations=self.store,
+            teams=self.team_store,
+            platform=actor.platform,
+            workspace=actor.workspace,
+            user=actor.user,
+        )
+        return Notice(forgotten.summary())
+
+    # --- the one-click transaction --------------------------------------------------------
+
+    async def _change(
+        self,
+        actor: Actor,
+        conversation_id: str | None,
+        step: int | None,
+        walk: Callable[[_Loaded], Conversation],
+        *,
+        allow_expired: bool = False,
+        allow_missing_pack: bool = False,
+    ) -> Reply:
+        if conversation_id is None:
+            key = ConversationKey.personal(actor, self.advisor)
+            conversation = await self.store.get(key)
+            if conversation is None:
+                raise NoConversation()
+            return await self._change_by_id(
+                actor,
+                conversation.id,
+                conversation.step if step is None else step,
+                walk,
+                allow_expired=allow_expired,
+                allow_missing_pack=allow_missing_pack,
+                preloaded=conversation,
+            )
+        return await self._change_by_id(
+            actor,
+            conversation_id,
+            step,
+            walk,
+            allow_expired=allow_expired,
+            allow_missing_pack=allow_missing_pack,
+        )
+
+    async def _change_by_id(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        step: int | None,
+        walk: Callable[[_Loaded], Conversation],
+        *,
+        allow_expired: bool = False,
+        allow_missing_pack: bool = False,
+        preloaded: Conversation | None = None,
+    ) -> Reply:
+        for _ in range(MAX_RETRIES):
+            conversation = preloaded or await self.store.get_by_id(conversation_id)
+            preloaded = None
+            if conversation is None:
+                raise NoConversation()
+            if not conversation.key.is_owned_by(actor):
+                raise NotYourConversation(conversation_id=conversation_id)
+            if step is not None and step != conversation.step:
+                raise StaleAnswer(step=step, current_step=conversation.step)
+            if not allow_expired and conversation.is_expired(self._clock()):
+                return self._expired_offer(conversation)
+            pack = self._pack_for(conversation)
+            if pack is None:
+                if not allow_missing_pack:
+                    return self._pack_gone(conversation)
+                pack = self.registry.current(self.advisor)
+            changed = walk(_Loaded(conversation, pack))
+            try:
+                saved = await self.store.save(changed, expected_version=conversation.version)
+            except VersionConflict:
+                if step is not None:
+                    # Someone else changed it since we read it: this click is for an old step.
+                    latest = await self.store.get_by_id(conversation_id)
+                    current = latest.step if latest else conversation.step
+                    raise StaleAnswer(step=step, current_step=current) from None
+                continue
+            return self._render(saved, self._pack_for(saved) or pack)
+        raise RetriesExhausted(what="this conversation", attempts=MAX_RETRIES)
+
+    # --- loading and presenting -----------------------------------------------------------
+
+    async def _load_clicked(self, actor: Actor, conversation_id: str | None, step: int | None) -> _Loaded:
+        """The conversation a button names, refused if it is someone else's or the step is old;
+        without a button (typed commands), the actor's own."""
+        if conversation_id is None:
+            return await self._load_own(actor)
+        conversation = await self.store.get_by_id(conversation_id)
+        if conversation is None:
+            raise NoConversation()
+        if not conversation.key.is_owned_by(actor):
+            raise NotYourConversation(conversation_id=conversation_id)
+        if step is not None and step != conversation.step:
+            raise StaleAnswer(step=step, current_step=conversation.step)
+        pack = self._pack_for(conversation)
+        if pack is None:
+            raise PackUnavailable(pack_id=self.advisor, version=conversation.pack_version)
+        return _Loaded(conversation, pack)
+
+    async def _load_own(self, actor: Actor) -> _Loaded:
+        key = ConversationKey.personal(actor, self.advisor)
+        conversation = await self.store.get(key)
+        if conversation is None:
+            raise NoConversation()
+        pack = self._pack_for(conversation)
+        if pack is None:
+            raise PackUnavailable(pack_id=self.advisor, version=conversation.pack_version)
+        return _Loaded(conversation, pack)
+
+    def _pack_for(self, conversation: Conversation) -> Pack | None:
+        """The conversation's own pack version; an unstarted one moves to the current version."""
+        pack = self.registry.version(self.advisor, conversation.pack_version)
+        if pack is None and not conversation.answers:
+            return self.registry.current(self.advisor)
+        return pack
+
+    def _interrupt(self, conversation: Conversation) -> Notice | None:
+        if conversation.is_expired(self._clock()):
+            return self._expired_offer(conversation)
+        return None
+
+    def _present(self, conversation: Conversation) -> Reply:
+        if (offer := self._interrupt(conversation)) is not None:
+            return offer
+        pack = self._pack_for(conversation)
+        if pack is None:
+            return self._pack_gone(conversation)
+        return self._render(conversation, pack)
+
+    def _expired_offer(self, conversation: Conversation) -> Notice:
+        idle = self.idle_timeout
+        hours = idle.total_seconds() / 3600
+        span = f"{hours:g} hours" if hours >= 1 else f"{idle.total_seconds():g} seconds"
+        return Notice(
+            f"You left this conversation more than {span} ago, after {len(conversation.answers)} "
+            "answer(s). Resume where you were, or start over?",
+            conversation_id=conversation.id,
+            step=conversation.step,
+            offers=(Offer.RESUME, Offer.RESTART),
+        )
+
+    def _pack_gone(self, conversation: Conversation) -> Notice:
+        return Notice(
+            f"The advisor was updated since you started, and the version you answered "
+            f"({conversation.pack_version[:8]}) is no longer loaded, so your "
+            f"{len(conversation.answers)} answer(s) can't be finished on it. Start over on the new version?",
+            conversation_id=conversation.id,
+            step=conversation.step,
+            offers=(Offer.RESTART,),
+        )
+
+    def _render(self, conversation: Conversation, pack: Pack) -> Reply:
+        try:
+            return present(pack, conversation)
+        except AnswersDoNotFit:
+            return self._pack_gone(conversation)
+
+    def _result(self, conversation: Conversation, pack: Pack) -> ResultReply:
+        return result_reply(pack, conversation)

@@ -1,0 +1,212 @@
+"""The async service for team sessions: one vote = one load, one pure vote, one conditional save.
+
+A conflict means another member voted in between: the vote is re-applied to the fresh
+session, which is safe because voting again for the same option changes nothing. So 30
+members pressing at once are all counted, each once, in one process or several.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.errors import (
+    NoTeamSession,
+    PackUnavailable,
+    RetriesExhausted,
+    TeamSessionExists,
+    TeamSessionFinished,
+    VersionConflict,
+)
+from bot.matching import resolve_answer
+from bot.pack.model import Pack
+from bot.pack.registry import PackRegistry
+from bot.store.base import TeamStore
+from bot.team import voting
+from bot.team.presenting import closed_reply, present, question_reply, result_reply
+from bot.team.record import decision_record
+from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamResultReply
+from bot.team.session import TeamKey, TeamSession
+
+MAX_RETRIES = 64
+"""Every retry means another vote landed; 64 in a row covers far more than one channel's burst."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_session_id() -> str:
+    """12 url-safe characters, like a conversation id: fits the 100-character custom_id."""
+    return secrets.token_urlsafe(9)
+
+
+class TeamEngine:
+    """Start, vote, advance (Next), status, result and the decision record of team sessions."""
+
+    def __init__(
+        self,
+        *,
+        store: TeamStore,
+        registry: PackRegistry,
+        advisor: str,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = new_session_id,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.advisor = advisor
+        self._clock = clock
+        self._new_id = new_id
+
+    def key(self, *, platform: str, workspace: str, channel: str, thread: str = "") -> TeamKey:
+        return TeamKey(platform, workspace, channel, thread, self.advisor)
+
+    async def start(
+        self,
+        key: TeamKey,
+        *,
+        starter: str,
+        starter_name: str = "",
+        topic: str = "",
+        anonymous: bool = False,
+        quorum: int = 0,
+    ) -> TeamQuestionReply | TeamResultReply:
+        """Open a session at `key`; if one is open there already, show it instead."""
+        existing = await self.store.get_team(key)
+        if existing is not None and not existing.is_finished:
+            return self._present(existing, notice="A team session is already open here; carry on with it.")
+        pack = self.registry.current(self.advisor)
+        session = voting.start_session(
+            pack,
+            key=key,
+            session_id=self._new_id(),
+            starter=starter,
+            starter_name=starter_name,
+            topic=topic,
+            anonymous=anonymous,
+            quorum=quorum,
+            now=self._clock(),
+        )
+        try:
+            created = await self.store.create_team(session)
+        except TeamSessionExists:
+            raced = await self.store.get_team(key)
+            if raced is None:
+                raise
+            return self._present(raced)
+        return self._present(created)
+
+    async def vote(
+        self, *, session_id: str, step: int, member: str, option_id: str, name: str = ""
+    ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
+        """Count `member`'s vote (or change it); redrawn from what was stored."""
+        return await self._change(
+            session_id,
+            lambda pack, session: voting.vote(
+                pack, session, member=member, option_id=option_id, step=step, now=self._clock(), name=name
+            ),
+        )
+
+    async def vote_text(
+        self, *, session_id: str, step: int, member: str, text: str, name: str = ""
+    ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
+        """A typed vote (number, label or synonym), for the terminal and typed chat."""
+        session, pack = await self._load(session_id)
+        question = voting.current_question(pack, session)
+        if question is None:
+            raise TeamSessionFinished()
+        option = resolve_answer(question, text)
+        return await self.vote(
+            session_id=session_id, step=step, member=member, option_id=option.id, name=name
+        )
+
+    async def advance(
+        self, *, session_id: str, step: int, member: str, can_manage: bool
+    ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
+        """Next: close the question on its majority and show the following one."""
+        return await self._change(
+            session_id,
+            lambda pack, session: voting.close_and_advance(
+                pack, session, member=member, step=step, can_manage=can_manage, now=self._clock()
+            ),
+        )
+
+    async def mark_presence(
+        self, *, platform: str, workspace: str, channel: str, member: str, present: bool
+    ) -> int:
+        """A member left (or rejoined) a channel: every open session there learns it."""
+        changed = 0
+        for session in await self.store.teams_in(platform=platform, workspace=workspace):
+            if session.key.channel != channel or session.is_finished or session.key.advisor != self.advisor:
+                continue
+            await self._change(
+                session.id,
+                lambda _pack, current: voting.mark_presence(
+                    current, member, present=present, now=self._clock()
+                ),
+            )
+            changed += 1
+        return changed
+
+    async def status(self, session_id: str) -> TeamQuestionReply | TeamResultReply:
+        session, pack = await self._load(session_id)
+        return present(pack, session)
+
+    async def status_at(self, key: TeamKey) -> TeamQuestionReply | TeamResultReply:
+        session = await self.store.get_team(key)
+        if session is None:
+            raise NoTeamSession()
+        return present(self._pack_for(session), session)
+
+    async def result(self, session_id: str) -> TeamResultReply:
+        """The team's ranking with each member's pick and the splits; final once finished."""
+        session, pack = await self._load(session_id)
+        return result_reply(pack, session)
+
+    async def record(self, session_id: str) -> str:
+        """The session as a Markdown architecture decision record."""
+        session, pack = await self._load(session_id)
+        return decision_record(pack, session)
+
+    async def session(self, session_id: str) -> TeamSession:
+        return (await self._load(session_id))[0]
+
+    # --- the one-vote transaction ---------------------------------------------------------
+
+    async def _change(
+        self, session_id: str, step_fn: Callable[[Pack, TeamSession], TeamSession]
+    ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
+        for _ in range(MAX_RETRIES):
+            session, pack = await self._load(session_id)
+            changed = step_fn(pack, session)
+            if changed == session:
+                return present(pack, session)
+            try:
+                saved = await self.store.save_team(changed, expected_version=session.version)
+            except VersionConflict:
+                continue
+            if saved.step != session.step:
+                closed = closed_reply(pack, saved, len(saved.closed) - 1)
+                if closed is not None:
+                    return TeamAdvanced(closed, present(pack, saved))
+            return present(pack, saved)
+        raise RetriesExhausted(what="this team session", attempts=MAX_RETRIES)
+
+    async def _load(self, session_id: str) -> tuple[TeamSession, Pack]:
+        session = await self.store.get_team_by_id(session_id)
+        if session is None:
+            raise NoTeamSession(session_id)
+        return session, self._pack_for(session)
+
+    def _pack_for(self, session: TeamSession) -> Pack:
+        pack = self.registry.version(self.advisor, session.pack_version)
+        if pack is None:
+            raise PackUnavailable(pack_id=self.advisor, version=session.pack_version)
+        return pack
+
+    def _present(self, session: TeamSession, *, notice: str = "") -> TeamQuestionReply | TeamResultReply:
+        pack = self._pack_for(session)
+        reply = question_reply(pack, session, notice=notice)
+        return reply if reply is not None else result_reply(pack, session)

@@ -1,0 +1,126 @@
+"""`advisor slack ...` as a user runs it: the manifest Slack accepts, and clear settings errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from adapters.cli import main as cli_main
+from adapters.settings import Secret, Settings
+from adapters.slack.run import main
+from bot.errors import SettingsError
+
+
+def _manifest(settings: Settings, *args: str) -> dict[str, Any]:
+    out = io.StringIO()
+    assert main(["manifest", *args], settings=settings, stdout=out) == 0
+    manifest: dict[str, Any] = json.loads(out.getvalue())
+    return manifest
+
+
+def _check_shape(manifest: dict[str, Any]) -> None:
+    """The fields and maxima of Slack's manifest schema that a typo would break."""
+    assert manifest["_metadata"]["major_version"] == 1
+    info = manifest["display_information"]
+    assert 0 < len(info["name"]) <= 35
+    assert len(info["description"]) <= 140
+    features = manifest["features"]
+    assert features["bot_user"]["display_name"] == "framework-advisor"
+    assert features["app_home"]["messages_tab_enabled"] is True  # direct messages
+    [slash] = features["slash_commands"]
+    assert slash["command"] == "/choose-framework"
+    assert len(slash["command"]) <= 32
+    assert len(slash["description"]) <= 2000
+    assert len(slash["usage_hint"]) <= 1000
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "commands",
+        "chat:write",
+        "app_mentions:read",
+        "im:history",
+        "files:write",
+        "users:read",
+        "channels:read",
+        "groups:read",
+    }
+    settings = manifest["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
+        "member_left_channel",
+        "member_joined_channel",
+    }
+
+
+def test_socket_mode_manifest_has_no_urls(slack_settings: Settings) -> None:
+    manifest = _manifest(slack_settings, "--socket")
+    _check_shape(manifest)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "url" not in manifest["features"]["slash_commands"][0]
+    assert "request_url" not in manifest["settings"]["interactivity"]
+    assert "request_url" not in manifest["settings"]["event_subscriptions"]
+    assert _manifest(slack_settings) == manifest  # Socket Mode is the default
+
+
+def test_http_manifest_sends_everything_to_one_path(slack_settings: Settings) -> None:
+    manifest = _manifest(slack_settings, "--url", "https://bot.example.com/", "--oauth")
+    _check_shape(manifest)
+    endpoint = "https://bot.example.com/slack/events"
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert manifest["features"]["slash_commands"][0]["url"] == endpoint
+    assert manifest["settings"]["interactivity"]["request_url"] == endpoint
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == endpoint
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example.com/slack/oauth_redirect"]
+
+
+def test_manifest_uses_the_configured_command(slack_settings: Settings) -> None:
+    manifest = _manifest(replace(slack_settings, slack_command="/pick-framework"))
+    assert manifest["features"]["slash_commands"][0]["command"] == "/pick-framework"
+
+
+def test_manifest_refuses_a_plain_http_url(slack_settings: Settings) -> None:
+    with pytest.raises(SettingsError, match="--url"):
+        main(["manifest", "--url", "http://bot.example.com"], settings=slack_settings, stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("args", "changes", "variable"),
+    [
+        (["--http"], {"slack_signing_secret": None}, "SLACK_SIGNING_SECRET"),
+        (["--http"], {"slack_bot_token": None}, "SLACK_BOT_TOKEN"),
+        (["--socket"], {"slack_app_token": None}, "SLACK_APP_TOKEN"),
+        (["--socket"], {"slack_app_token": Secret("xapp-1"), "slack_bot_token": None}, "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_missing_credentials_are_named_before_connecting(
+    slack_settings: Settings, args: list[str], changes: dict[str, Any], variable: str
+) -> None:
+    with pytest.raises(SettingsError, match=variable) as caught:
+        main(args, settings=replace(slack_settings, **changes), stdout=io.StringIO())
+    assert "xoxb-" not in str(caught.value) or "xoxb-…" in str(caught.value)
+
+
+def test_cli_prints_the_manifest(tmp_path: Any) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    environ = {"ADVISOR_DB": str(tmp_path / "a.db"), "SLACK_COMMAND": "advise", "HOME": str(tmp_path)}
+    assert (
+        cli_main(["slack", "manifest", "--url", "https://x.example"], stdout=out, stderr=err, environ=environ)
+        == 0
+    )
+    assert json.loads(out.getvalue())["features"]["slash_commands"][0]["command"] == "/advise"
+
+
+def test_cli_reports_missing_secret_with_exit_2(tmp_path: Any) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    environ = {
+        "ADVISOR_DB": str(tmp_path / "a.db"),
+        "SLACK_BOT_TOKEN": "xoxb-secret-value-1",
+        "HOME": str(tmp_path),
+    }
+    assert cli_main(["slack", "--http"], stdout=out, stderr=err, environ=environ) == 2
+    assert "SLACK_SIGNING_SECRET" in err.getvalue()
+    assert "xoxb-secret-value-1" not in err.getvalue()

@@ -1,0 +1,162 @@
+"""The team engine on real stores: every vote of a burst counts once, and a restart carries on."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from bot.errors import NoTeamSession, VoteClosed
+from bot.pack.registry import PackRegistry
+from bot.store.base import TeamStore
+from bot.store.sqlite import SqliteStore
+from bot.team.engine import TeamEngine
+from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamResultReply
+from tests.bot.store.conftest import (  # noqa: F401  # fixtures, used by name
+    Backend,
+    backend,
+    postgres_backend,
+    postgres_schema_url,
+    sqlite_backend,
+)
+from tests.conftest import TINY, Clock
+
+each_backend = pytest.mark.parametrize("backend", ["sqlite_backend", "postgres_backend"], indirect=True)
+MEMBERS = [f"m{n:02d}" for n in range(30)]
+
+
+def engine_on(store: object, registry: PackRegistry, clock: Clock) -> TeamEngine:
+    return TeamEngine(store=cast(TeamStore, store), registry=registry, advisor="tiny", clock=clock)
+
+
+@each_backend
+async def test_thirty_members_voting_at_once_are_all_counted_once(
+    backend: Backend,  # noqa: F811  # the fixture imported above
+    registry: PackRegistry,
+    clock: Clock,
+) -> None:
+    engine = engine_on(await backend.open(), registry, clock)
+    start = await engine.start(engine.key(platform="test", workspace="w1", channel="c1"), starter="m00")
+    assert isinstance(start, TeamQuestionReply)
+    options = ["pages", "api", "unsure"]
+
+    await asyncio.gather(
+        *(
+            engine.vote(session_id=start.session_id, step=1, member=m, option_id=options[i % 3])
+            for i, m in enumerate(MEMBERS)
+        )
+    )
+    # A second burst: everyone presses the same button again (a double click, a retry).
+    await asyncio.gather(
+        *(
+            engine.vote(session_id=start.session_id, step=1, member=m, option_id=options[i % 3])
+            for i, m in enumerate(MEMBERS)
+        )
+    )
+
+    status = await engine.status(start.session_id)
+    assert isinstance(status, TeamQuestionReply)
+    assert status.tally.total == 30
+    assert [(c.option_id, c.count) for c in status.tally.counts] == [
+        ("pages", 10),
+        ("api", 10),
+        ("unsure", 10),
+    ]
+    assert sorted(v for c in status.tally.counts for v in c.voters) == MEMBERS
+
+
+async def test_a_restart_mid_session_carries_on(db_path: Path, registry: PackRegistry, clock: Clock) -> None:
+    store = await SqliteStore.open(db_path)
+    engine = engine_on(store, registry, clock)
+    key = engine.key(platform="test", workspace="w1", channel="c1")
+    start = await engine.start(key, starter="ann", topic="Shop rewrite")
+    assert isinstance(start, TeamQuestionReply)
+    await engine.vote(session_id=start.session_id, step=1, member="ann", option_id="pages")
+    await engine.vote(session_id=start.session_id, step=1, member="ben", option_id="pages")
+    await store.close()
+
+    # A new process: new store object, new registry, new engine; only the file is the same.
+    again = await SqliteStore.open(db_path)
+    try:
+        fresh = PackRegistry()
+        fresh.load(TINY)
+        engine = engine_on(again, fresh, clock)
+        shown = await engine.start(key, starter="ben")
+        assert isinstance(shown, TeamQuestionReply)
+        assert shown.session_id == start.session_id
+        assert "already open" in shown.notice
+        assert shown.tally.total == 2
+
+        advanced = await engine.advance(session_id=start.session_id, step=1, member="ann", can_manage=False)
+        assert isinstance(advanced, TeamAdvanced)
+        assert advanced.closed.chosen == "Web pages"
+        assert isinstance(advanced.following, TeamQuestionReply)
+        assert advanced.following.prompt == "Do editors need an admin?"
+        with pytest.raises(VoteClosed):
+            await engine.vote(session_id=start.session_id, step=1, member="cy", option_id="api")
+
+        done = await engine.vote(session_id=start.session_id, step=2, member="ann", option_id="need")
+        assert isinstance(done, TeamQuestionReply)
+        final = await engine.advance(session_id=start.session_id, step=2, member="ann", can_manage=False)
+        assert isinstance(final, TeamAdvanced)
+        assert isinstance(final.following, TeamResultReply)
+        assert final.following.finished
+        assert final.following.recommendation.top.name == "Alpha"
+        record = await engine.record(start.session_id)
+        assert record.startswith("# Decision record: Shop rewrite")
+
+        # A finished session frees the channel for the next one; the old one stays readable.
+        new = await engine.start(key, starter="ben")
+        assert isinstance(new, TeamQuestionReply)
+        assert new.session_id != start.session_id
+        assert (await engine.result(start.session_id)).finished
+    finally:
+        await again.close()
+
+
+async def test_an_unknown_session_says_how_to_start_one(
+    store: SqliteStore, registry: PackRegistry, clock: Clock
+) -> None:
+    engine = engine_on(store, registry, clock)
+    with pytest.raises(NoTeamSession, match="Start one with `/choose-framework team`"):
+        await engine.vote(session_id="nope", step=1, member="ann", option_id="pages")
+
+
+@each_backend
+async def test_forget_takes_a_member_out_of_team_sessions_but_keeps_the_counts(
+    backend: Backend,  # noqa: F811  # the fixture imported above
+    registry: PackRegistry,
+    clock: Clock,
+) -> None:
+    from bot.personal.conversation import Actor
+    from bot.personal.engine import Engine
+
+    store = await backend.open()
+    teams = engine_on(store, registry, clock)
+    start = await teams.start(
+        teams.key(platform="test", workspace="w1", channel="c1"), starter="alice", starter_name="Alice"
+    )
+    assert isinstance(start, TeamQuestionReply)
+    sid = start.session_id
+    await teams.vote(session_id=sid, step=1, member="alice", option_id="pages", name="Alice")
+    await teams.vote(session_id=sid, step=1, member="bob", option_id="api", name="Bob")
+    await teams.advance(session_id=sid, step=1, member="alice", can_manage=False)
+    await teams.vote(session_id=sid, step=2, member="alice", option_id="need", name="Alice")
+
+    personal = Engine(store=store, team_store=store, registry=registry, advisor="tiny", clock=clock)
+    notice = await personal.forget(Actor("test", "w1", "alice"))
+    assert "removed from 1 team session(s)" in notice.text
+
+    session = await teams.session(sid)
+    assert "alice" not in session.members
+    assert "Alice" not in dict(session.names).values()
+    assert session.starter == "former-1"
+    assert dict(session.closed[0].votes) == {"former-1": "pages", "bob": "api"}
+    assert session.current_votes == {"former-1": "need"}
+    record = await teams.record(sid)
+    assert "Alice" not in record
+    assert "a former member" in record
+    again = await personal.forget(Actor("test", "w1", "alice"))
+    assert again.text == "There was nothing stored about you."
