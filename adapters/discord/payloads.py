@@ -33,6 +33,11 @@ def member_of(interaction: discord.Interaction) -> tuple[str, str]:
     return str(interaction.user.id), interaction.user.display_name
 
 
+def mention_of(interaction: discord.Interaction) -> str:
+    """How a shared result names its owner (sent with mentions disabled, so nobody is pinged)."""
+    return interaction.user.mention
+
+
 def team_key(interaction: discord.Interaction, advisor: str) -> TeamKey:
     """One open session per channel (a thread is a channel of its own on Discord)."""
     return TeamKey(PLATFORM, workspace_of(interaction), str(interaction.channel_id), "", advisor)

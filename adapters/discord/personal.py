@@ -12,7 +12,7 @@ from typing import Final
 
 import discord
 
-from adapters.discord.payloads import actor_of, chosen_option
+from adapters.discord.payloads import actor_of, chosen_option, mention_of
 from adapters.discord.render.common import Rendered
 from adapters.discord.render.personal import render, render_help, render_shared
 from adapters.discord.respond import DEFER_AFTER, Mode, Outcome, respond
@@ -46,7 +46,7 @@ class PersonalHandler:
         self, interaction: discord.Interaction, action: ActionId, values: Sequence[str]
     ) -> None:
         actor = actor_of(interaction)
-        mention = interaction.user.mention
+        mention = mention_of(interaction)
 
         async def work() -> Outcome:
             return await self._click(actor, action, values, mention=mention)

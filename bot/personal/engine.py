@@ -18,7 +18,6 @@ from bot.errors import (
     NoConversation,
     NotYourConversation,
     PackUnavailable,
-    RetriesExhausted,
     StaleAnswer,
     VersionConflict,
 )
@@ -33,8 +32,6 @@ from bot.ranking import recommend
 from bot.store.base import ConversationStore, TeamStore
 
 DEFAULT_IDLE = timedelta(hours=24)
-MAX_RETRIES = 8
-"""Conflicts beyond this many in a row mean something is hammering one conversation."""
 
 
 def utc_now() -> datetime:
@@ -255,20 +252,17 @@ class Engine:
         allow_expired: bool = False,
         allow_missing_pack: bool = False,
     ) -> Reply:
-        if conversation_id is None:
-            key = ConversationKey.personal(actor, self.advisor)
-            conversation = await self.store.get(key)
-            if conversation is None:
+        preloaded: Conversation | None = None
+        if conversation_id is None or step is None:
+            # A typed command (no button): act on the conversation as it stands now.
+            if conversation_id is None:
+                preloaded = await self.store.get(ConversationKey.personal(actor, self.advisor))
+            else:
+                preloaded = await self.store.get_by_id(conversation_id)
+            if preloaded is None:
                 raise NoConversation()
-            return await self._change_by_id(
-                actor,
-                conversation.id,
-                conversation.step if step is None else step,
-                walk,
-                allow_expired=allow_expired,
-                allow_missing_pack=allow_missing_pack,
-                preloaded=conversation,
-            )
+            conversation_id = preloaded.id
+            step = preloaded.step if step is None else step
         return await self._change_by_id(
             actor,
             conversation_id,
@@ -276,47 +270,42 @@ class Engine:
             walk,
             allow_expired=allow_expired,
             allow_missing_pack=allow_missing_pack,
+            preloaded=preloaded,
         )
 
     async def _change_by_id(
         self,
         actor: Actor,
         conversation_id: str,
-        step: int | None,
+        step: int,
         walk: Callable[[_Loaded], Conversation],
         *,
         allow_expired: bool = False,
         allow_missing_pack: bool = False,
         preloaded: Conversation | None = None,
     ) -> Reply:
-        for _ in range(MAX_RETRIES):
-            conversation = preloaded or await self.store.get_by_id(conversation_id)
-            preloaded = None
-            if conversation is None:
-                raise NoConversation()
-            if not conversation.key.is_owned_by(actor):
-                raise NotYourConversation(conversation_id=conversation_id)
-            if step is not None and step != conversation.step:
-                raise StaleAnswer(step=step, current_step=conversation.step)
-            if not allow_expired and conversation.is_expired(self._clock()):
-                return self._expired_offer(conversation)
-            pack = self._pack_for(conversation)
-            if pack is None:
-                if not allow_missing_pack:
-                    return self._pack_gone(conversation)
-                pack = self.registry.current(self.advisor)
-            changed = walk(_Loaded(conversation, pack))
-            try:
-                saved = await self.store.save(changed, expected_version=conversation.version)
-            except VersionConflict:
-                if step is not None:
-                    # Someone else changed it since we read it: this click is for an old step.
-                    latest = await self.store.get_by_id(conversation_id)
-                    current = latest.step if latest else conversation.step
-                    raise StaleAnswer(step=step, current_step=current) from None
-                continue
-            return self._render(saved, self._pack_for(saved) or pack)
-        raise RetriesExhausted(what="this conversation", attempts=MAX_RETRIES)
+        """Load, check, walk, save once. No retry: every change moves the step, so a conflict
+        means this click (or typed line) was meant for a step that is gone."""
+        conversation = preloaded or await self.store.get_by_id(conversation_id)
+        if conversation is None:
+            raise NoConversation()
+        if not conversation.key.is_owned_by(actor):
+            raise NotYourConversation(conversation_id=conversation_id)
+        if step != conversation.step:
+            raise StaleAnswer(step=step, current_step=conversation.step)
+        if not allow_expired and conversation.is_expired(self._clock()):
+            return self._expired_offer(conversation)
+        pack = self._pack_for(conversation)
+        if pack is None:
+            if not allow_missing_pack:
+                return self._pack_gone(conversation)
+            pack = self.registry.current(self.advisor)
+        changed = walk(_Loaded(conversation, pack))
+        try:
+            saved = await self.store.save(changed, expected_version=conversation.version)
+        except VersionConflict:
+            raise StaleAnswer(step=step, current_step=step + 1) from None
+        return self._render(saved, self._pack_for(saved) or pack)
 
     # --- loading and presenting -----------------------------------------------------------
 

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -290,3 +291,13 @@ def test_long_lines_wrap_with_their_indent_on_a_terminal() -> None:
     assert wrapped[0] == "Why we ask:"
     assert all(len(line) <= 39 for line in wrapped)
     assert all(line.startswith("    ") for line in wrapped[2:])
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"advisor {version('framework-advisor')}"

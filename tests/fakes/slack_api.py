@@ -49,7 +49,11 @@ class WebhookPost:
     @property
     def text(self) -> str:
         """Everything a user would read: the fallback text and every text in the blocks."""
-        return self.body.get("text", "") + "\n" + json.dumps(self.body.get("blocks", []), ensure_ascii=False)
+        return (
+            str(self.body.get("text", ""))
+            + "\n"
+            + json.dumps(self.body.get("blocks", []), ensure_ascii=False)
+        )
 
 
 class FakeSlack:

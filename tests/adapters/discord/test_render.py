@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.discord.render.personal import clip, clip_lines, render, result_embed
+from adapters.discord.render.common import clip, clip_lines
+from adapters.discord.render.personal import render, result_embed
+from bot.matching import Choice
 from bot.pack.model import Companion, Source
-from bot.personal.replies import Answered, Choice, QuestionReply, ResultReply, StatusReply
+from bot.personal.replies import Answered, QuestionReply, ResultReply, StatusReply
 from bot.ranking import Reason, Recommendation, Score
 
 LONG = "x" * 300

@@ -20,7 +20,7 @@ from bot.store.sqlite import SqliteStore
 from tests.adapters.discord.conftest import ANN, BOT_TOKEN, GUILD_ID, Bot, MakeBot
 from tests.adapters.discord.test_flow import components, custom_id, embed
 from tests.conftest import Clock
-from tests.fakes.discord_api import click_payload, command_payload
+from tests.fakes.discord_api import Call, click_payload, command_payload
 
 EPHEMERAL = 64
 
@@ -165,7 +165,7 @@ async def gated(
 ) -> AsyncIterator[tuple[Engine, GatedStore]]:
     store = await SqliteStore.open(db_path)
     gated = GatedStore(store)
-    yield Engine(store=gated, registry=registry, advisor="tiny", clock=clock), gated  # type: ignore[arg-type]
+    yield Engine(store=gated, registry=registry, advisor="tiny", clock=clock), gated
     await store.close()
 
 
@@ -184,7 +184,9 @@ async def test_a_slow_click_is_deferred_then_the_message_is_edited(
     assert deferred.body == {"type": 6}  # acknowledged in time, no loading state
     store.gate.set()
 
-    edits = lambda: bot.api.matching(lambda c: c.method == "PATCH" and c.path.endswith("/messages/@original"))  # noqa: E731
+    def edits() -> list[Call]:
+        return bot.api.matching(lambda c: c.method == "PATCH" and c.path.endswith("/messages/@original"))
+
     await bot.api.wait_for(lambda: bool(edits()))
     assert "Do editors need an admin?" in edits()[0].body["embeds"][0]["description"]
 
@@ -201,7 +203,9 @@ async def test_a_slow_command_shows_thinking_then_fills_in_the_question(
     assert deferred.body == {"type": 5, "data": {"flags": EPHEMERAL}}
     store.gate.set()
 
-    edits = lambda: bot.api.matching(lambda c: c.method == "PATCH" and c.path.endswith("/messages/@original"))  # noqa: E731
+    def edits() -> list[Call]:
+        return bot.api.matching(lambda c: c.method == "PATCH" and c.path.endswith("/messages/@original"))
+
     await bot.api.wait_for(lambda: bool(edits()))
     assert "What are you building?" in edits()[0].body["embeds"][0]["description"]
 

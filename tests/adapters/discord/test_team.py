@@ -14,6 +14,7 @@ from bot.personal.engine import Engine
 from bot.store.base import TeamStore
 from bot.team.engine import TeamEngine
 from bot.team.replies import TeamAdvanced, TeamQuestionReply
+from bot.team.session import TeamKey
 from tests.adapters.discord.conftest import ANN, BEN, BOT_TOKEN, Bot, MakeBot
 from tests.conftest import Clock
 from tests.fakes.discord_api import APP_ID, Call, click_payload, command_payload, user
@@ -227,7 +228,7 @@ async def test_a_slow_vote_and_next_are_deferred_then_drawn_and_posted(
     make_bot: MakeBot, engine: Engine, registry: PackRegistry, clock: Clock
 ) -> None:
     gated = GatedTeamStore(cast(TeamStore, engine.store))
-    team = TeamEngine(store=gated, registry=registry, advisor="tiny", clock=clock)  # type: ignore[arg-type]
+    team = TeamEngine(store=gated, registry=registry, advisor="tiny", clock=clock)
     bot = await make_bot(team_engine=team, defer_after=0.01)
     q1 = await start_team(bot)
 
@@ -266,7 +267,7 @@ def test_an_anonymous_tally_shows_counts_and_no_names(registry: PackRegistry) ->
     now = datetime(2026, 11, 25, tzinfo=UTC)
     session = core.start_session(
         pack,
-        key=core.TeamKey("discord", "g", "c", "", "tiny"),
+        key=TeamKey("discord", "g", "c", "", "tiny"),
         session_id="s1",
         starter="1",
         anonymous=True,

@@ -40,11 +40,9 @@ def signed_headers(
     body: str, *, secret: str = SECRET, timestamp: int | None = None, content_type: str
 ) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
-    }
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only when the timestamp or body is missing
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
 class RecordingDeliveries:

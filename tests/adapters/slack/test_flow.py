@@ -24,7 +24,7 @@ def buttons(post: WebhookPost) -> dict[str, str]:
 
 
 def header(post: WebhookPost) -> str:
-    return next(b["text"]["text"] for b in post.body["blocks"] if b["type"] == "header")
+    return str(next(b["text"]["text"] for b in post.body["blocks"] if b["type"] == "header"))
 
 
 async def test_slash_command_to_result_by_clicking(slack: SlackHarness) -> None:

@@ -8,13 +8,13 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
 from adapters.ids import ActionId
 from bot.personal.conversation import Conversation, ConversationKey
-from bot.store.base import ConversationStore
+from bot.store.base import Store
 from bot.store.sqlite import SqliteStore
 from tests.adapters.slack.conftest import SECRET, TEAM, TOKEN, SlackHarness, signed_headers
 from tests.adapters.slack.test_flow import buttons
@@ -106,7 +106,7 @@ async def test_another_users_click_changes_nothing_and_says_so(slack: SlackHarne
 async def test_double_click_applies_once(slack: SlackHarness) -> None:
     first = await _first_question(slack)
     statuses = await asyncio.gather(slack.click(first["JSON API"]), slack.click(first["JSON API"]))
-    assert statuses == [200, 200]
+    assert list(statuses) == [200, 200]
     posts = [await slack.fake.next_post(), await slack.fake.next_post()]
     advanced = [p for p in posts if p.body.get("replace_original") is True]
     refused = [p for p in posts if p.body.get("replace_original") is False]
@@ -235,8 +235,7 @@ class GatedStore:
 async def test_ack_comes_before_the_store_answers(slack: SlackHarness) -> None:
     await slack.stop()
     gated = GatedStore(await SqliteStore.open(slack.db_path))
-    store: ConversationStore = gated  # type: ignore[assignment]
-    await slack.start(store)
+    await slack.start(cast(Store, gated))
     started = time.monotonic()
     # Acknowledged while the store is still blocked (the guard turns a hang into a failure).
     assert await asyncio.wait_for(slack.command(), timeout=WAIT) == 200

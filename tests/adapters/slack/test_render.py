@@ -10,10 +10,10 @@ from slack_sdk.models.blocks import Block
 from adapters.ids import Action, ActionId
 from adapters.slack.render import blocks as kit
 from adapters.slack.render import personal as blocks
+from bot.matching import Choice
 from bot.pack.model import Companion, Source
 from bot.personal.replies import (
     Answered,
-    Choice,
     Notice,
     Offer,
     QuestionReply,

@@ -42,7 +42,7 @@ def buttons(call: ApiCall) -> dict[str, str]:
 
 
 def team_engine(slack: SlackHarness) -> TeamEngine:
-    return TeamEngine(store=slack.store, registry=slack.registry, advisor="tiny")  # type: ignore[arg-type]
+    return TeamEngine(store=slack.store, registry=slack.registry, advisor="tiny")
 
 
 async def start_session(slack: SlackHarness, topic: str = "Orders API") -> tuple[ApiCall, ApiCall]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import LintFailed, PackError
+from bot.errors import LintFailed, PackError, PackFileError
 from bot.pack.loader import load_pack, read_pack
 from bot.pack.registry import PackRegistry
 
@@ -47,7 +47,7 @@ def test_version_is_a_content_hash(pack_dir: Path, tiny_path: Path) -> None:
 
 def test_malformed_yaml_names_file_line_and_column(pack_dir: Path) -> None:
     edit(pack_dir / "questions.yaml", "    why: Pages and APIs", "    why: [Pages and APIs")
-    with pytest.raises(PackError) as caught:
+    with pytest.raises(PackFileError) as caught:
         load_pack(pack_dir)
     error = caught.value
     assert error.path.name == "questions.yaml"
@@ -82,7 +82,7 @@ def test_claim_without_source_is_an_error(pack_dir: Path) -> None:
         "strengths: [{text: Pages., sources: [s1]}]",
         "strengths: [{text: Pages.}]",
     )
-    with pytest.raises(PackError, match="E018") as caught:
+    with pytest.raises(PackFileError, match="E018") as caught:
         load_pack(pack_dir)
     assert caught.value.path.name == "subjects.yaml"
 

@@ -256,3 +256,56 @@ async def test_unstarted_conversation_moves_to_the_new_pack_version(
     assert first.prompt == "How large is it?"
     second = await engine.answer_text(alice, "small")
     assert isinstance(second, ResultReply), "the first answer moved it to the version it was walked on"
+
+
+# --- the engine owns every check a button needs -------------------------------------------
+
+
+async def _finished(engine: Engine, actor: Actor) -> ResultReply:
+    first = await engine.start(actor)
+    assert isinstance(first, QuestionReply)
+    second = await engine.answer(
+        actor, conversation_id=first.conversation_id, step=first.step, option_id="pages"
+    )
+    assert isinstance(second, QuestionReply)
+    done = await engine.answer(
+        actor, conversation_id=second.conversation_id, step=second.step, option_id="need"
+    )
+    assert isinstance(done, ResultReply)
+    return done
+
+
+async def test_why_from_a_button_refuses_someone_elses_conversation(
+    engine: Engine, alice: Actor, bob: Actor
+) -> None:
+    first = await engine.start(alice)
+    await engine.start(bob)
+    with pytest.raises(NotYourConversation):
+        await engine.why(bob, conversation_id=first.conversation_id, step=first.step)
+
+
+async def test_why_from_an_old_question_is_stale(engine: Engine, alice: Actor) -> None:
+    first = await engine.start(alice)
+    assert isinstance(first, QuestionReply)
+    await engine.answer(alice, conversation_id=first.conversation_id, step=first.step, option_id="pages")
+    with pytest.raises(StaleAnswer):
+        await engine.why(alice, conversation_id=first.conversation_id, step=first.step)
+    typed = await engine.why(alice)  # typed `why` has no button: it explains the current question
+    assert isinstance(typed, WhyReply)
+    assert typed.prompt == "Do editors need an admin?"
+
+
+async def test_share_gives_the_owners_finished_result_only(engine: Engine, alice: Actor, bob: Actor) -> None:
+    done = await _finished(engine, alice)
+    shared = await engine.share(alice, conversation_id=done.conversation_id, step=done.step)
+    assert shared.recommendation.top.subject_id == "alpha"
+    with pytest.raises(NotYourConversation):
+        await engine.share(bob, conversation_id=done.conversation_id, step=done.step)
+    with pytest.raises(StaleAnswer):
+        await engine.share(alice, conversation_id=done.conversation_id, step=done.step - 1)
+
+
+async def test_share_before_the_result_is_refused(engine: Engine, alice: Actor) -> None:
+    first = await engine.start(alice)
+    with pytest.raises(StaleAnswer):
+        await engine.share(alice, conversation_id=first.conversation_id, step=first.step)

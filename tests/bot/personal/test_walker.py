@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.pack.lint import lint_pack
 from bot.pack.model import RESULT, Claim, Evidence, Option, Pack, Question, Source, Subject
 from bot.personal import walker
-from bot.personal.conversation import ConversationKey
+from bot.personal.conversation import Conversation, ConversationKey
 from bot.ranking import recommend
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -74,7 +74,7 @@ def packs(draw: st.DrawFn) -> Pack:
     )
 
 
-def walk(pack: Pack, choices: list[int]) -> walker.Conversation:
+def walk(pack: Pack, choices: list[int]) -> Conversation:
     conversation = walker.start(pack, key=KEY, conversation_id="c1", now=NOW, ttl=TTL)
     for choice in choices:
         question = walker.current_question(pack, conversation)

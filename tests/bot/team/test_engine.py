@@ -8,12 +8,13 @@ from typing import cast
 
 import pytest
 
-from bot.errors import NoTeamSession, VoteClosed
+from bot.errors import NoTeamSession, RetriesExhausted, StoreUnavailable, VersionConflict, VoteClosed
 from bot.pack.registry import PackRegistry
 from bot.store.base import TeamStore
 from bot.store.sqlite import SqliteStore
 from bot.team.engine import TeamEngine
 from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamResultReply
+from bot.team.session import TeamSession
 from tests.bot.store.conftest import (  # noqa: F401  # fixtures, used by name
     Backend,
     backend,
@@ -160,3 +161,28 @@ async def test_forget_takes_a_member_out_of_team_sessions_but_keeps_the_counts(
     assert "a former member" in record
     again = await personal.forget(Actor("test", "w1", "alice"))
     assert again.text == "There was nothing stored about you."
+
+
+class AlwaysConflicting:
+    """The real store, except that every save finds the session changed (a storm of votes)."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
+        raise VersionConflict(session.id, expected_version)
+
+
+async def test_endless_conflicts_say_to_try_again_not_that_the_store_is_broken(
+    store: SqliteStore, registry: PackRegistry, clock: Clock
+) -> None:
+    teams = engine_on(store, registry, clock)
+    start = await teams.start(teams.key(platform="test", workspace="w1", channel="c1"), starter="alice")
+    stormy = engine_on(AlwaysConflicting(store), registry, clock)
+    with pytest.raises(RetriesExhausted, match="Nothing was lost; try again") as caught:
+        await stormy.vote(session_id=start.session_id, step=1, member="bob", option_id="api")
+    assert not isinstance(caught.value, StoreUnavailable)
+    assert (await teams.session(start.session_id)).current_votes == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +35,9 @@ REALISTIC_VOTES = {
 }
 
 
-def walk(pack: Pack, plan: dict[str, tuple[str, ...]], members: tuple[str, ...], **kw: object) -> TeamSession:
+def walk(
+    pack: Pack, plan: Mapping[str, tuple[str, ...]], members: tuple[str, ...], **kw: object
+) -> TeamSession:
     """Every member votes the planned option on each question the team reaches, then Next."""
     s = team.start_session(
         pack,
