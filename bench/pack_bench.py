@@ -1,18 +1,24 @@
-"""Pack benchmark: load + lint of the real pack and of a generated 10,000-question pack, and the
-bytes one conversation takes in SQLite after 10 answers.
+"""Pack benchmark: load + lint of the shipped pack and of generated 100, 1,000 and 10,000-question
+packs; a start's pack load in a fresh process, cold and again (the second may hit a cache); and
+the bytes one conversation takes in SQLite after 10 answers.
 
 Baseline in the same run: `yaml.load` alone (PyYAML's C loader, no marks, no checks) on the same
-files, so the cost of keeping file:line:col and linting is visible as a ratio.
+files, so the cost of keeping file:line:col and linting is visible as a ratio. Targets (issue 16):
+a cold load + lint of the 10,000-question pack within 1.3x that parse; a second start under
+0.2 s; lint time per question at 10,000 questions within 2x of that at 1,000 (linear, no spikes).
 
-    python bench/pack_bench.py
+    python bench/pack_bench.py [--quick]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import os
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.targets import bound_target, ratio_target  # noqa: E402
 from bot.pack.lint import lint_pack  # noqa: E402
 from bot.pack.loader import load_pack  # noqa: E402
 from bot.personal.conversation import Conversation, ConversationKey  # noqa: E402
@@ -31,6 +38,13 @@ from bot.store.sqlite import SqliteStore  # noqa: E402
 
 REAL = ROOT / "knowledge" / "python-web"
 RUNS = 5
+START_PROBE = """
+import sys, time
+t0 = time.perf_counter()
+from bot.pack.registry import PackRegistry
+PackRegistry().load(__import__("pathlib").Path(sys.argv[1]))
+print(time.perf_counter() - t0)
+"""
 
 
 def generate(folder: Path, questions: int, subjects: int = 12) -> None:
@@ -71,15 +85,24 @@ def timed(fn: object) -> float:
     return time.perf_counter() - t0
 
 
-def measure(folder: Path) -> dict[str, float]:
-    loads = [timed(lambda: load_pack(folder)) for _ in range(RUNS)]
+def start_load(folder: Path, cache_home: Path) -> float:
+    """Seconds a fresh process spends importing the pack code and loading (+ linting) the pack."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", START_PROBE, str(folder)], capture_output=True, text=True, env=env, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def measure(folder: Path, runs: int = RUNS) -> dict[str, float]:
+    loads = [timed(lambda: load_pack(folder)) for _ in range(runs)]
     pack = load_pack(folder)
-    lints = [timed(lambda: lint_pack(pack)) for _ in range(RUNS)]
+    lints = [timed(lambda: lint_pack(pack)) for _ in range(runs)]
     findings = [str(f) for f in lint_pack(pack) if f.is_error]
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     raw = [
         timed(lambda: [yaml.load(p.read_bytes(), Loader=loader) for p in folder.glob("*.yaml")])
-        for _ in range(RUNS)
+        for _ in range(runs)
     ]
     total = statistics.median(loads) + statistics.median(lints)
     return {
@@ -90,6 +113,7 @@ def measure(folder: Path) -> dict[str, float]:
         "load_plus_lint_s": total,
         "baseline_plain_yaml_load_s": statistics.median(raw),
         "ratio_to_plain_yaml": total / statistics.median(raw),
+        "lint_us_per_question": statistics.median(lints) / len(pack.questions) * 1e6,
     }
 
 
@@ -132,15 +156,44 @@ async def bytes_per_conversation(folder: Path, conversations: int = 2000) -> dic
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="one run each: a look, not a measurement")
+    args = parser.parse_args()
+    runs = 1 if args.quick else RUNS
     with tempfile.TemporaryDirectory() as tmp:
-        big = Path(tmp) / "big"
-        generate(big, 10_000)
+        sizes = {}
+        for count in (100, 1_000, 10_000):
+            folder = Path(tmp) / f"big{count}"
+            generate(folder, count)
+            sizes[count] = measure(folder, runs)
+        cache = Path(tmp) / "cache"
+        cold_start = start_load(Path(tmp) / "big10000", cache)
+        second_start = start_load(Path(tmp) / "big10000", cache)
         result = {
             "benchmark": "pack",
-            "real_pack": measure(REAL),
-            "generated_10000_questions": measure(big),
+            "real_pack": measure(REAL, runs),
+            "generated": {str(k): v for k, v in sizes.items()},
+            "start_10000": {"cold_s": cold_start, "second_s": second_start},
             "storage": asyncio.run(bytes_per_conversation(Path(tmp))),
         }
+    big = sizes[10_000]
+    result["targets"] = [
+        ratio_target(
+            "10,000-question pack: cold load + lint vs PyYAML CSafeLoader parse",
+            measured=big["load_plus_lint_s"],
+            baseline=big["baseline_plain_yaml_load_s"],
+            at_most=1.3,
+        ),
+        bound_target(
+            "10,000-question pack: a second start (cache hit)", measured=second_start, at_most=0.2, unit="s"
+        ),
+        ratio_target(
+            "lint per question: 10,000 vs 1,000 questions (linear)",
+            measured=big["lint_us_per_question"],
+            baseline=sizes[1_000]["lint_us_per_question"],
+            at_most=2.0,
+        ),
+    ]
     print(json.dumps(result, indent=2))
 
 

@@ -1,10 +1,13 @@
 """Slack endpoint latency: 50 concurrent users sending signed slash commands and button clicks.
 
 Measures, per request, the time to the HTTP acknowledgement and the time until the reply reaches
-the `response_url` (a loopback sink standing in for Slack). As a baseline in the same run, the
-same signed requests go to a bare aiohttp handler that only answers 200.
+the `response_url` (a loopback sink standing in for Slack), against `advisor slack --http` run
+as its own process, exactly as deployed (the installed console script, SQLite, the shipped
+pack). As a baseline in the same run, the same signed requests go to a bare aiohttp process
+that only answers 200. Targets (issue 16): ack p99 within 1.5x the bare one, throughput at
+least 0.5x the bare one.
 
-    .venv/bin/python bench/slack_bench.py [--users 50] [--rounds 8] [--pause 0] [--pack tests/packs/tiny]
+    .venv/bin/python bench/slack_bench.py [--users 50] [--rounds 8] [--pause 0] [--pack DIR]
 
 With --pause 0 every user sends its next request as soon as the previous reply arrived, so 50
 requests are always in flight and the figures are those of a saturated process; --pause 0.2
@@ -20,15 +23,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
+import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +41,7 @@ from slack_sdk.signature import SignatureVerifier
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters.services import Services  # noqa: E402
-from adapters.settings import Secret, Settings  # noqa: E402
-from adapters.slack.app import build_app  # noqa: E402
-from adapters.slack.server import web_app  # noqa: E402
-from bot.pack.registry import PackRegistry  # noqa: E402
-from bot.store.sqlite import SqliteStore  # noqa: E402
+from bench.targets import ratio_target  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TIMEOUT = 30.0
@@ -199,69 +197,70 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"n": len(ordered), "p50": round(statistics.median(ordered), 2), "p99": round(p99, 2)}
 
 
-async def _serve_app(pack_dir: Path, db: Path, fake_url: str, ready: Any, stop: Any) -> None:
-    registry = PackRegistry()
-    pack = registry.load(pack_dir)
-    store = await SqliteStore.open(db)
-    settings = Settings(
-        db_url=str(db),
-        knowledge_dir=pack_dir.parent,
-        advisor=pack.id,
-        idle_timeout=timedelta(hours=24),
-        slack_bot_token=Secret("xoxb-bench"),
-        slack_signing_secret=Secret(SECRET),
-        slack_api_url=fake_url + "/api/",
-    )
-    services = Services(store=store, registry=registry, advisor=pack.id)
-    session = ClientSession(connector=TCPConnector(limit=0))
-    runner, url = await serve(web_app(build_app(services, settings, session=session)))
-    ready.send(url)
-    await asyncio.get_running_loop().run_in_executor(None, stop.recv)
-    await runner.cleanup()
-    await session.close()
-    await store.close()
+BARE_SERVER = """
+import asyncio, sys
+from aiohttp import web
 
+async def bare(request):
+    await request.read()
+    return web.Response(status=200)
 
-async def _serve_bare(ready: Any, stop: Any) -> None:
-    async def bare(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(status=200)
-
+async def main():
     app = web.Application()  # the floor: HTTP over loopback, nothing checked, nothing done
     app.router.add_post("/slack/events", bare)
-    runner, url = await serve(app)
-    ready.send(url)
-    await asyncio.get_running_loop().run_in_executor(None, stop.recv)
-    await runner.cleanup()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(sys.argv[1])).start()
+    print("listening", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
 
 
-def _child(kind: str, ready: Any, stop: Any, *args: Any) -> None:
-    if kind == "app":
-        asyncio.run(_serve_app(*args, ready, stop))
-    else:
-        asyncio.run(_serve_bare(ready, stop))
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def advisor_command() -> list[str]:
+    """The installed console script next to this interpreter, as a user runs it."""
+    script = Path(sys.executable).with_name("advisor")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "adapters"]
 
 
 class Server:
-    """A server in its own process; its URL comes back through a pipe once it listens."""
+    """A server process; ready once it prints `marker` on stdout, killed on exit."""
 
-    def __init__(self, kind: str, *args: Any) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._ready, ready = context.Pipe()
-        self._stop, stop = context.Pipe()
-        self.process = context.Process(target=_child, args=(kind, ready, stop, *args), daemon=True)
+    def __init__(self, command: list[str], *, env: dict[str, str], marker: str, port: int) -> None:
+        self.command, self.env, self.marker = command, env, marker
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> str:
-        self.process.start()
-        url: str = await asyncio.get_running_loop().run_in_executor(None, self._ready.recv)
-        return url
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+        assert self.process.stdout is not None
+        while True:
+            line = await asyncio.wait_for(self.process.stdout.readline(), TIMEOUT)
+            if not line:
+                raise RuntimeError(f"{self.command[0]} exited before it was ready")
+            if self.marker in line.decode():
+                return self.url
 
     async def __aexit__(self, *exc: object) -> None:
-        self._stop.send("stop")
-        await asyncio.get_running_loop().run_in_executor(None, self.process.join, 10)
+        if self.process is not None:
+            self.process.terminate()
+            await self.process.wait()
 
 
-async def main(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[str, Any]:
+async def measure(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[str, Any]:
     sink = Sink()
     fake = web.Application()
     fake.router.add_post("/api/{method}", sink.api)
@@ -271,7 +270,24 @@ async def main(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[st
     baseline: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         async with ClientSession(connector=TCPConnector(limit=0)) as http:
-            async with Server("app", pack_dir, Path(tmp) / "bench.db", fake_url) as app_url:
+            port = free_port()
+            env = {
+                **os.environ,
+                "ADVISOR_DB": str(Path(tmp) / "bench.db"),
+                "ADVISOR_KNOWLEDGE": str(pack_dir.parent),
+                "ADVISOR_PACK": pack_dir.name,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_API_URL": fake_url + "/api/",
+            }
+            env.pop("SLACK_APP_TOKEN", None)
+            app = Server(
+                [*advisor_command(), "slack", "--http", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                marker="Slack HTTP mode",
+                port=port,
+            )
+            async with app as app_url:
                 # Warm up (auth.test, first connections and imports), untimed, as a deployed app is.
                 await asyncio.gather(
                     *(
@@ -305,7 +321,15 @@ async def main(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[st
                 )
                 elapsed = time.perf_counter() - started
             per_user = len(timings.ack) // users
-            async with Server("bare") as bare_url:
+            bare_port = free_port()
+            bare = Server(
+                [sys.executable, "-c", BARE_SERVER, str(bare_port)],
+                env=dict(os.environ),
+                marker="listening",
+                port=bare_port,
+            )
+            async with bare as bare_url:
+                bare_started = time.perf_counter()
                 await asyncio.gather(
                     *(
                         baseline_session(
@@ -319,14 +343,33 @@ async def main(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[st
                         for n in range(users)
                     )
                 )
+                bare_elapsed = time.perf_counter() - bare_started
     await fake_runner.cleanup()
     ack, update, bare_ack = summary(timings.ack), summary(timings.update), summary(baseline)
+    throughput = len(timings.ack) / elapsed
+    bare_throughput = len(baseline) / bare_elapsed
     return {
+        "benchmark": "slack_http",
+        "targets": [
+            ratio_target(
+                "Slack HTTP ack p99 vs bare aiohttp",
+                measured=ack["p99"],
+                baseline=bare_ack["p99"],
+                at_most=1.5,
+            ),
+            ratio_target(
+                "Slack HTTP throughput vs bare aiohttp",
+                measured=throughput,
+                baseline=bare_throughput,
+                at_least=0.5,
+            ),
+        ],
         "users": users,
         "pause_s": pause,
         "requests": len(timings.ack),
         "pack": pack_dir.name,
-        "throughput_rps": round(len(timings.ack) / elapsed, 1),
+        "throughput_rps": round(throughput, 1),
+        "baseline_bare_aiohttp_throughput_rps": round(bare_throughput, 1),
         "ack_ms": ack,
         "response_url_update_ms": update,
         "baseline_bare_aiohttp_ack_ms": bare_ack,
@@ -337,11 +380,11 @@ async def main(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[st
     }
 
 
-if __name__ == "__main__":
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=8, help="walks to the result per user")
-    parser.add_argument("--pack", type=Path, default=ROOT / "tests" / "packs" / "tiny")
+    parser.add_argument("--pack", type=Path, default=ROOT / "knowledge" / "python-web")
     parser.add_argument(
         "--pause",
         type=float,
@@ -349,4 +392,9 @@ if __name__ == "__main__":
         help="mean seconds each user waits before a request, ±50%% (0: flat out)",
     )
     options = parser.parse_args()
-    print(json.dumps(asyncio.run(main(options.users, options.rounds, options.pack, options.pause)), indent=2))
+    figures = asyncio.run(measure(options.users, options.rounds, options.pack, options.pause))
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

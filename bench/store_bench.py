@@ -1,10 +1,12 @@
 """Store benchmark: N users completing flows through the engine on SQLite, against raw sqlite3.
 
 Baseline (same run, same machine): plain `sqlite3`, WAL, synchronous=NORMAL, one read plus one
-versioned UPDATE per step, autocommit, in one thread. Prints JSON: steps/s, p50/p99 per click,
-the ratio to the baseline, and a 50-task race on one conversation (applied must be exactly 1).
+versioned UPDATE per step, autocommit, in one thread. The engine also runs on an in-memory dict
+store, the pure-Python ceiling (no I/O at all). Prints JSON: steps/s, p50/p99 per click, the
+ratio to the baseline with its target (N=1: >= 0.3, N=100: >= 0.5), and a 50-task race on one
+conversation (applied must be exactly 1). Uses the shipped python-web pack.
 
-    python bench/store_bench.py [--users 1,100,1000] [--flows 1]
+    python bench/store_bench.py [--users 1,100,1000] [--flows 1] [--quick]
 """
 
 from __future__ import annotations
@@ -23,19 +25,72 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.errors import StaleAnswer  # noqa: E402
+from bench.targets import percentile, ratio_target  # noqa: E402
+from bot.errors import (  # noqa: E402
+    ConversationExists,
+    StaleAnswer,
+    VersionConflict,
+)
 from bot.pack.registry import PackRegistry  # noqa: E402
-from bot.personal.conversation import Actor  # noqa: E402
+from bot.personal.conversation import (  # noqa: E402
+    Actor,
+    Conversation,
+    ConversationKey,
+)
 from bot.personal.engine import Engine  # noqa: E402
 from bot.personal.replies import QuestionReply, ResultReply  # noqa: E402
 from bot.store.sqlite import MIGRATIONS, SqliteStore  # noqa: E402
 
 PACK = ROOT / "knowledge" / "python-web"
+TARGETS = {1: 0.3, 100: 0.5}
+"""Engine steps/s over raw sqlite3 steps/s, per number of concurrent users (issue 16)."""
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+class DictStore:
+    """Conversations in a dict: the engine's cost with no I/O at all, the ceiling of pure Python."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Conversation] = {}
+        self._by_key: dict[ConversationKey, str] = {}
+
+    async def get(self, key: ConversationKey) -> Conversation | None:
+        cid = self._by_key.get(key)
+        return None if cid is None else self._by_id[cid]
+
+    async def get_by_id(self, conversation_id: str) -> Conversation | None:
+        return self._by_id.get(conversation_id)
+
+    async def create(self, conversation: Conversation) -> Conversation:
+        if conversation.key in self._by_key:
+            raise ConversationExists(conversation.id)
+        created = Conversation(**{**_fields(conversation), "version": 1})
+        self._by_id[created.id], self._by_key[created.key] = created, created.id
+        return created
+
+    async def save(self, conversation: Conversation, *, expected_version: int) -> Conversation:
+        stored = self._by_id.get(conversation.id)
+        if stored is None or stored.version != expected_version:
+            raise VersionConflict(conversation.id, expected_version)
+        saved = Conversation(**{**_fields(conversation), "version": expected_version + 1})
+        self._by_id[saved.id] = saved
+        return saved
+
+    async def delete(self, key: ConversationKey) -> bool:
+        cid = self._by_key.pop(key, None)
+        return cid is not None and self._by_id.pop(cid, None) is not None
+
+    async def forget_user(self, *, platform: str, workspace: str | None, user: str) -> int:
+        return 0
+
+    async def purge(self, *, older_than: object) -> int:
+        return 0
+
+    async def close(self) -> None:
+        self._by_id.clear()
+
+
+def _fields(conversation: Conversation) -> dict[str, object]:
+    return {name: getattr(conversation, name) for name in Conversation.__slots__}
 
 
 def raw_baseline(
@@ -85,11 +140,12 @@ def raw_baseline(
     }
 
 
-async def engine_run(path: Path, users: int, flows: int) -> dict[str, float]:
+async def engine_run(path: Path | None, users: int, flows: int) -> dict[str, float]:
+    """On SQLite at `path`, or on the dict store when `path` is None."""
     registry = PackRegistry()
     registry.load(PACK)
-    store = await SqliteStore.open(path)
-    engine = Engine(store=store, registry=registry, advisor="python-web")
+    store = DictStore() if path is None else await SqliteStore.open(path)
+    engine = Engine(store=store, registry=registry, advisor="python-web")  # type: ignore[arg-type]
     rng = random.Random(7)
     latencies: list[float] = []
     steps = 0
@@ -200,12 +256,15 @@ def main() -> None:
     parser.add_argument("--users", default="1,100,1000")
     parser.add_argument("--flows", type=int, default=1)
     parser.add_argument("--rate", type=float, default=1000.0, help="clicks/s offered in the paced run")
+    parser.add_argument("--quick", action="store_true", help="fewer flows: a look, not a measurement")
     args = parser.parse_args()
     results = []
+    targets = []
     with tempfile.TemporaryDirectory() as tmp:
         for n, users in enumerate(int(u) for u in args.users.split(",")):
-            flows = max(args.flows, {1: 100, 100: 10}.get(users, 2))
+            flows = max(args.flows, {1: 100, 100: 10}.get(users, 2) // (5 if args.quick else 1))
             engine = asyncio.run(engine_run(Path(tmp) / f"engine{n}.db", users, flows))
+            ceiling = asyncio.run(engine_run(None, users, flows))
             steps_per_user = max(1, engine["steps"] // users)
             raw = raw_baseline(Path(tmp) / f"raw{n}.db", users, steps_per_user)
             raw_tx = raw_baseline(Path(tmp) / f"rawtx{n}.db", users, steps_per_user, transaction=True)
@@ -213,17 +272,35 @@ def main() -> None:
                 {
                     "users": users,
                     "engine": engine,
+                    "engine_on_dict_store": ceiling,
                     "raw_sqlite3": raw,
                     "raw_sqlite3_in_transaction": raw_tx,
                     "ratio_steps_per_s": engine["steps_per_s"] / raw["steps_per_s"],
+                    "ratio_dict_store_to_raw": ceiling["steps_per_s"] / raw["steps_per_s"],
                     "ratio_to_transactional_raw": engine["steps_per_s"] / raw_tx["steps_per_s"],
                 }
             )
+            if users in TARGETS:
+                targets.append(
+                    ratio_target(
+                        f"engine on SQLite, N={users}: steps/s vs raw sqlite3",
+                        measured=engine["steps_per_s"],
+                        baseline=raw["steps_per_s"],
+                        at_least=TARGETS[users],
+                    )
+                )
         contention = asyncio.run(race(Path(tmp) / "race.db"))
-        paced = asyncio.run(paced_run(Path(tmp) / "paced.db", 1000, args.rate, 3.0))
+        paced = asyncio.run(paced_run(Path(tmp) / "paced.db", 1000, args.rate, 1.0 if args.quick else 3.0))
     print(
         json.dumps(
-            {"benchmark": "store", "runs": results, "paced_1000_users": paced, "race_50_tasks": contention},
+            {
+                "benchmark": "store",
+                "pack": PACK.name,
+                "targets": targets,
+                "runs": results,
+                "paced_1000_users": paced,
+                "race_50_tasks": contention,
+            },
             indent=2,
         )
     )
