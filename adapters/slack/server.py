@@ -2,7 +2,8 @@
 
 bolt's own aiohttp server lets a body that is not valid JSON escape as a 500 with a traceback;
 here it is answered "malformed" and nothing else happens. OAuth install routes are added when
-the app has an OAuth flow.
+the app has an OAuth flow, and its stores are connected when the server starts and closed when
+it stops.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aiohttp.abc import AbstractAccessLogger
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from adapters.slack.installs import close_oauth_stores, open_oauth_stores
 from adapters.slack.manifest import EVENTS_PATH
 
 LOG = logging.getLogger(__name__)
@@ -41,7 +43,8 @@ def web_app(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.Application:
             return web.json_response(MALFORMED, status=400)
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
-    routes = [web.post(path, events)]
+    application = web.Application()
+    application.router.add_post(path, events)
     flow = app.oauth_flow
     if flow is not None:
 
@@ -51,7 +54,14 @@ def web_app(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.Application:
         async def callback(request: web.Request) -> web.Response:
             return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
 
-        routes += [web.get(flow.install_path, install), web.get(flow.redirect_uri_path, callback)]
-    application = web.Application()
-    application.add_routes(routes)
+        async def open_stores(_: web.Application) -> None:
+            await open_oauth_stores(flow.settings)
+
+        async def close_stores(_: web.Application) -> None:
+            await close_oauth_stores(flow.settings)
+
+        application.router.add_get(flow.install_path, install)
+        application.router.add_get(flow.redirect_uri_path, callback)
+        application.on_startup.append(open_stores)
+        application.on_cleanup.append(close_stores)
     return application

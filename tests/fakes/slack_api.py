@@ -17,19 +17,26 @@ from aiohttp import web
 
 BOT_USER = "UBOT"
 INSTALLED_TOKEN = "xoxb-installed-token-77"
-INSTALLATION = {
-    "ok": True,
-    "access_token": INSTALLED_TOKEN,
-    "token_type": "bot",
-    "scope": "commands,chat:write,app_mentions:read,im:history",
-    "bot_user_id": "UBOT9",
-    "app_id": "A1",
-    "team": {"id": "T9", "name": "Nine"},
-    "enterprise": None,
-    "authed_user": {"id": "U9"},
-    "is_enterprise_install": False,
-}
-"""What oauth.v2.access answers when workspace T9 installs the app."""
+
+
+def oauth_grant(*, team: str, token: str, installer: str = "U9") -> dict[str, Any]:
+    """What oauth.v2.access answers when workspace `team` installs the app and gets `token`."""
+    return {
+        "ok": True,
+        "access_token": token,
+        "token_type": "bot",
+        "scope": "commands,chat:write,app_mentions:read,im:history",
+        "bot_user_id": f"UBOT{team.removeprefix('T')}",
+        "app_id": "A1",
+        "team": {"id": team, "name": f"Workspace {team}"},
+        "enterprise": None,
+        "authed_user": {"id": installer},
+        "is_enterprise_install": False,
+    }
+
+
+INSTALLATION = oauth_grant(team="T9", token=INSTALLED_TOKEN)
+"""What oauth.v2.access answers for a code not in `FakeSlack.grants`: workspace T9 installs."""
 WAIT = 5.0
 """A guard against hangs, never a delay: every wait returns as soon as the call arrives."""
 
@@ -65,6 +72,8 @@ class FakeSlack:
         """method -> how many of its next calls answer 429 (Retry-After: 0)."""
         self.errors: dict[str, str] = {}
         """method -> a Slack error code to answer with (ok: false)."""
+        self.grants: dict[str, dict[str, Any]] = {}
+        """OAuth code -> what oauth.v2.access answers for it (`oauth_grant`)."""
         self.admins: set[str] = set()
         """Users that users.info reports as workspace admins."""
         self.uploads: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
@@ -119,7 +128,7 @@ class FakeSlack:
             )
         if method == "oauth.v2.access":
             self.api_calls.put_nowait(ApiCall(method, body, request.headers.get("Authorization", "")))
-            return web.json_response(INSTALLATION)
+            return web.json_response(self.grants.get(str(body.get("code")), INSTALLATION))
         self.api_calls.put_nowait(ApiCall(method, body, request.headers.get("Authorization", "")))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})

@@ -27,6 +27,7 @@ from bot.store.base import Store
 from bot.store.deliveries import DeliveryLog
 from bot.store.sqlite import SqliteStore
 from bot.team.engine import TeamEngine
+from tests.bot.store.conftest import postgres_schema_url  # noqa: F401  # a fixture, shared with these tests
 from tests.conftest import Clock
 from tests.fakes.slack_api import WAIT, FakeSlack
 
@@ -282,3 +283,13 @@ async def slack(
 
 def with_command(settings: Settings, command: str) -> Settings:
     return replace(settings, slack_command=command)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def oauth_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """ADVISOR_DB for OAuth installs: the SQLite file beside the conversations, or a fresh
+    PostgreSQL schema (skipped without PostgreSQL, except on CI)."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_schema_url")
+        return url
+    return str(tmp_path / "advisor.db")
