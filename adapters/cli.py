@@ -71,6 +71,13 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("pack", nargs="?", type=Path)
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.add_argument("--scenarios", action="store_true", help="also run the pack's scenario tests")
+    lint.add_argument(
+        "--robustness",
+        action="store_true",
+        help="also change each scenario answer in turn and fail on top picks outside `acceptable`"
+        " (runs the scenario tests too)",
+    )
+    lint.add_argument("--verbose", "-v", action="store_true", help="with --robustness, list every flip")
 
     scen = sub.add_parser("scenarios", help="run a pack's scenario tests")
     scen.add_argument("pack", nargs="?", type=Path)
@@ -115,17 +122,24 @@ def _findings_json(findings: Sequence[Finding]) -> str:
     )
 
 
-def _lint(folder: Path, *, fmt: str, scenarios: bool, out: TextIO) -> int:
+def _lint(
+    folder: Path, *, fmt: str, scenarios: bool, out: TextIO, robustness: bool = False, verbose: bool = False
+) -> int:
     from bot.lint import lint_pack
     from bot.loader import read_pack
+    from bot.robustness import RobustnessReport, check_robustness, describe
     from bot.scenarios import run_scenarios
 
     pack, findings = read_pack(folder)
+    report: RobustnessReport | None = None
     if pack is not None and not any(f.is_error for f in findings):
         findings.extend(lint_pack(pack))
-        if scenarios and not any(f.is_error for f in findings):
+        if (scenarios or robustness) and not any(f.is_error for f in findings):
             for outcome in run_scenarios(pack):
                 findings.extend(outcome.findings)
+        if robustness and not any(f.is_error for f in findings):
+            report = check_robustness(pack)
+            findings.extend(report.findings)
     if fmt == "json":
         out.write(_findings_json(findings) + "\n")
     else:
@@ -133,6 +147,16 @@ def _lint(folder: Path, *, fmt: str, scenarios: bool, out: TextIO) -> int:
             out.write(f"{finding}\n")
         errors = sum(f.is_error for f in findings)
         warnings = len(findings) - errors
+        if pack is not None and report is not None:
+            if verbose:
+                for variant in report.flips:
+                    mark = "ok  " if variant.is_acceptable else "FAIL"
+                    out.write(f"{mark} '{variant.scenario.name}': {describe(pack, variant)}\n")
+            out.write(
+                f"robustness: {report.scenarios} scenarios, {len(report.variants)} single-answer variants,"
+                f" {len(report.flips)} flip the top pick, {len(report.failed)} outside `acceptable`"
+                " or into `never`\n"
+            )
         if pack is not None:
             out.write(
                 f"{folder}: {len(pack.questions)} questions, {len(pack.subjects)} subjects,"
@@ -312,7 +336,12 @@ def main(
             return _recommend(_pack_dir(settings, args.pack), args.answer, fmt=args.format, out=stdout)
         if args.command == "lint":
             return _lint(
-                _pack_dir(settings, args.pack), fmt=args.format, scenarios=args.scenarios, out=stdout
+                _pack_dir(settings, args.pack),
+                fmt=args.format,
+                scenarios=args.scenarios,
+                out=stdout,
+                robustness=args.robustness,
+                verbose=args.verbose,
             )
         if args.command == "scenarios":
             return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)

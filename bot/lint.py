@@ -114,11 +114,25 @@ def _check_references(pack: Pack) -> Iterator[Finding]:
                 question.at, "W004", f"question {question.id} has no 'not sure' option", Severity.WARNING
             )
     for scenario in pack.scenarios:
-        for subject_id in (scenario.expect_top, *scenario.not_top, scenario.expect_runner_up):
+        for subject_id in (
+            scenario.expect_top,
+            *scenario.not_top,
+            scenario.expect_runner_up,
+            *scenario.acceptable,
+            *scenario.runner_up,
+            *scenario.never,
+        ):
             if subject_id and pack.subject(subject_id) is None:
                 yield Finding(
                     scenario.at, "E011", f"scenario '{scenario.name}' names unknown subject '{subject_id}'"
                 )
+        if scenario.expect_top in scenario.never or set(scenario.acceptable) & set(scenario.never):
+            yield Finding(
+                scenario.at,
+                "E011",
+                f"scenario '{scenario.name}' lists a subject both as acceptable (or expect_top)"
+                " and under `never`; keep it in one of them",
+            )
 
 
 def _too_long(text: str, limit: int) -> bool:

@@ -390,7 +390,7 @@ def _scenario(r: _Reader, node: _MarkedDict, what: str) -> Scenario:
         node,
         what=what,
         required=("name", "answers", "expect_top"),
-        optional=("not_top", "expect_runner_up"),
+        optional=("not_top", "expect_runner_up", "acceptable", "runner_up", "never"),
     )
     answers = r.mapping(node.get("answers"), node.value_at.get("answers", node.at), what=what)
     pairs: list[tuple[str, str]] = []
@@ -409,6 +409,9 @@ def _scenario(r: _Reader, node: _MarkedDict, what: str) -> Scenario:
         expect_top=r.text(node, "expect_top", what=what),
         not_top=r.ids(node, "not_top", what=what),
         expect_runner_up=r.text(node, "expect_runner_up", what=what),
+        acceptable=r.ids(node, "acceptable", what=what),
+        runner_up=r.ids(node, "runner_up", what=what),
+        never=r.ids(node, "never", what=what),
         at=_loc(r.file, node.at),
     )
 

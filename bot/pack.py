@@ -119,6 +119,12 @@ class Scenario:
     expect_top: str
     not_top: tuple[str, ...] = ()
     expect_runner_up: str = ""
+    acceptable: tuple[str, ...] = ()
+    """Other top picks an expert accepts for near variants (one answer changed); see bot/robustness.py."""
+    runner_up: tuple[str, ...] = ()
+    """Runner-ups an expert accepts for this scenario itself; empty means any."""
+    never: tuple[str, ...] = ()
+    """Subjects that must not come first, on this scenario or on any near variant."""
     at: Location = NOWHERE
 
 

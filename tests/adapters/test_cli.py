@@ -290,3 +290,18 @@ def test_long_lines_wrap_with_their_indent_on_a_terminal() -> None:
     assert wrapped[0] == "Why we ask:"
     assert all(len(line) <= 39 for line in wrapped)
     assert all(line.startswith("    ") for line in wrapped[2:])
+
+
+def test_lint_robustness_fails_on_a_flip_and_names_the_answer(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "fragile"
+    shutil.copytree(TINY, folder)
+    (folder / "scenarios.yaml").write_text(
+        "scenarios:\n  - name: api\n    answers: {kind: api, size: large}\n    expect_top: beta\n"
+        "    acceptable: [alpha]\n"
+    )
+    code, out, _ = run(["lint", str(folder), "--robustness", "--verbose"], env)
+    assert code == EXIT_FAILED
+    assert "E023 'api': size=small" in out
+    assert "top pick gamma (4) over beta (3)" in out
+    assert "ok   'api': kind=pages" in out  # an accepted flip, listed with --verbose
+    assert "robustness: 1 scenarios, 4 single-answer variants, 3 flip the top pick, 1 outside" in out
