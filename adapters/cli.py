@@ -83,6 +83,14 @@ def _build_parser() -> argparse.ArgumentParser:
     scen.add_argument("pack", nargs="?", type=Path)
     scen.add_argument("--format", choices=("text", "json"), default="text")
 
+    pack_cmd = sub.add_parser("pack", help="look after a knowledge pack")
+    pack_actions = pack_cmd.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
+    fresh = pack_actions.add_parser(
+        "freshness", help="compare each subject's latest_version with installed packages (or PyPI)"
+    )
+    fresh.add_argument("pack", nargs="?", type=Path)
+    fresh.add_argument("--online", action="store_true", help="ask PyPI's JSON API for the latest releases")
+
     graph = sub.add_parser("graph", help="draw a pack's question flow")
     graph.add_argument("pack", nargs="?", type=Path)
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
@@ -200,6 +208,31 @@ def _scenarios(folder: Path, *, fmt: str, out: TextIO) -> int:
         passed = sum(o.passed for o in outcomes)
         out.write(f"{passed} passed, {len(outcomes) - passed} failed\n")
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FAILED
+
+
+def _freshness(folder: Path, *, online: bool, out: TextIO) -> int:
+    from bot.freshness import FoundVersion, Status, check_freshness, package_name
+    from bot.loader import load_pack
+    from bot.package_versions import index_versions, installed_versions
+
+    pack = load_pack(folder)
+    names = [package_name(s) for s in pack.subjects]
+    found: dict[str, FoundVersion] = installed_versions(names)
+    if online:
+        from_index, failed = index_versions(names)
+        found.update(from_index)  # the index knows the newest release; an install may lag
+        for problem in failed:
+            out.write(f"PyPI did not answer for {problem}\n")
+    verdicts = check_freshness(pack, found)
+    for verdict in verdicts:
+        out.write(f"{verdict.status.value:<12} {verdict}\n")
+    counts = {status: sum(v.status is status for v in verdicts) for status in Status}
+    hint = "" if online else "; add --online to ask PyPI about the rest"
+    out.write(
+        f"{folder}: {counts[Status.OUT_OF_DATE]} out of date, {counts[Status.CURRENT]} current,"
+        f" {counts[Status.AHEAD]} newer than installed, {counts[Status.UNKNOWN]} not found{hint}\n"
+    )
+    return EXIT_FAILED if counts[Status.OUT_OF_DATE] else EXIT_OK
 
 
 def _graph(folder: Path, *, fmt: str, out: TextIO) -> int:
@@ -343,6 +376,8 @@ def main(
                 robustness=args.robustness,
                 verbose=args.verbose,
             )
+        if args.command == "pack":
+            return _freshness(_pack_dir(settings, args.pack), online=args.online, out=stdout)
         if args.command == "scenarios":
             return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
         if args.command == "graph":

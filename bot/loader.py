@@ -287,7 +287,7 @@ def _subject(r: _Reader, node: _MarkedDict, what: str) -> Subject:
         node,
         what=what,
         required=_SUBJECT_REQUIRED,
-        optional=("companions", "released", "runner_up_only"),
+        optional=("companions", "released", "runner_up_only", "package"),
     )
     summary_node = node.get("summary")
     at = _loc(r.file, node.at)
@@ -314,6 +314,7 @@ def _subject(r: _Reader, node: _MarkedDict, what: str) -> Subject:
         companions=r.items(node, "companions", what=what, build=lambda n, w: _companion(r, n, w)),
         released=r.text(node, "released", what=what),
         runner_up_only=r.text(node, "runner_up_only", what=what),
+        package=r.text(node, "package", what=what),
         at=at,
     )
 

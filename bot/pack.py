@@ -67,6 +67,8 @@ class Subject:
     companions: tuple[Companion, ...] = ()
     released: str = ""
     runner_up_only: str = ""
+    package: str = ""
+    """Its distribution name on the package index, when that is not its id (for freshness checks)."""
     at: Location = NOWHERE
 
 
