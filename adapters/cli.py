@@ -145,9 +145,9 @@ def _lint(
         if (scenarios or robustness) and not any(f.is_error for f in findings):
             for outcome in run_scenarios(pack):
                 findings.extend(outcome.findings)
-        if robustness and not any(f.is_error for f in findings):
-            report = check_robustness(pack)
-            findings.extend(report.findings)
+            if robustness:  # it varies only the scenarios that passed just now
+                report = check_robustness(pack)
+                findings.extend(report.findings)
     if fmt == "json":
         out.write(_findings_json(findings) + "\n")
     else:
