@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot import limits
+from bot.double_count import find_double_counts
 from bot.findings import Finding, Severity
 from bot.pack import RESULT, Location, Pack, Question
 from bot.ranking import score_subjects
@@ -27,6 +28,7 @@ def lint_pack(pack: Pack) -> list[Finding]:
     ]
     if not any(f.is_error for f in findings):
         findings.extend(_check_rankable(pack))
+        findings.extend(find_double_counts(pack))
     return sorted(findings, key=lambda f: (f.at.file, f.at.line, f.at.column, f.code))
 
 
