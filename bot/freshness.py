@@ -51,14 +51,15 @@ class Freshness:
     at: Location
 
     def __str__(self) -> str:
+        name = self.subject_id if self.package == self.subject_id else f"{self.subject_id} ({self.package})"
         if self.found is None:
-            return f"{self.subject_id}: {self.package} {self.stated} (no version found to compare)"
+            return f"{name} {self.stated}: no installed or published version found to compare"
         if self.status is Status.OUT_OF_DATE:
             return (
-                f"{self.subject_id}: {self.package} {self.stated} is out of date; {self.found.where}"
-                f" has {self.found.version}. Update latest_version, released and checked at {self.at}"
+                f"{name} {self.stated} is out of date; {self.found.where} has {self.found.version}."
+                f" Update latest_version, released and checked at {self.at}"
             )
-        return f"{self.subject_id}: {self.package} {self.stated} ({self.found.where} {self.found.version})"
+        return f"{name} {self.stated} ({self.found.where} {self.found.version})"
 
 
 def package_name(subject: Subject) -> str:

@@ -318,7 +318,7 @@ def test_pack_freshness_reports_a_stated_version_older_than_the_installed_one(
     (folder / "subjects.yaml").write_text(text)
     code, out, _ = run(["pack", "freshness", str(folder)], env)
     assert code == EXIT_FAILED
-    assert "out of date  alpha: pyyaml 1.0 is out of date; installed has" in out
+    assert "out of date  alpha (pyyaml) 1.0 is out of date; installed has" in out
     assert "1 out of date, 0 current, 0 newer than installed, 2 not found" in out
     code, out, _ = run(["pack", "freshness", str(TINY)], env)
     assert code == EXIT_OK

@@ -43,7 +43,7 @@ def test_each_subject_gets_a_verdict_from_the_injected_versions() -> None:
     found = {"alpha": FoundVersion("1.2", "PyPI"), "beta": FoundVersion("2.0", "installed")}
     verdicts = {v.subject_id: v for v in check_freshness(PACK, found)}
     assert verdicts["alpha"].status is Status.OUT_OF_DATE
-    assert "alpha: alpha 1.0 is out of date; PyPI has 1.2" in str(verdicts["alpha"])
+    assert "alpha 1.0 is out of date; PyPI has 1.2" in str(verdicts["alpha"])
     assert "subjects.yaml:" in str(verdicts["alpha"])
     assert verdicts["beta"].status is Status.CURRENT
     assert verdicts["gamma"].status is Status.UNKNOWN
