@@ -73,10 +73,25 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("pack", nargs="?", type=Path)
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.add_argument("--scenarios", action="store_true", help="also run the pack's scenario tests")
+    lint.add_argument(
+        "--robustness",
+        action="store_true",
+        help="also change each scenario answer in turn and fail on top picks outside `acceptable`"
+        " (runs the scenario tests too)",
+    )
+    lint.add_argument("--verbose", "-v", action="store_true", help="with --robustness, list every flip")
 
     scen = sub.add_parser("scenarios", help="run a pack's scenario tests")
     scen.add_argument("pack", nargs="?", type=Path)
     scen.add_argument("--format", choices=("text", "json"), default="text")
+
+    pack_cmd = sub.add_parser("pack", help="look after a knowledge pack")
+    pack_actions = pack_cmd.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
+    fresh = pack_actions.add_parser(
+        "freshness", help="compare each subject's latest_version with installed packages (or PyPI)"
+    )
+    fresh.add_argument("pack", nargs="?", type=Path)
+    fresh.add_argument("--online", action="store_true", help="ask PyPI's JSON API for the latest releases")
 
     graph = sub.add_parser("graph", help="draw a pack's question flow")
     graph.add_argument("pack", nargs="?", type=Path)
@@ -117,17 +132,24 @@ def _findings_json(findings: Sequence[Finding]) -> str:
     )
 
 
-def _lint(folder: Path, *, fmt: str, scenarios: bool, out: TextIO) -> int:
+def _lint(
+    folder: Path, *, fmt: str, scenarios: bool, out: TextIO, robustness: bool = False, verbose: bool = False
+) -> int:
     from bot.pack.lint import lint_pack
     from bot.pack.loader import read_pack
+    from bot.pack.robustness import RobustnessReport, check_robustness, describe
     from bot.pack.scenarios import run_scenarios
 
     pack, findings = read_pack(folder)
+    report: RobustnessReport | None = None
     if pack is not None and not any(f.is_error for f in findings):
         findings.extend(lint_pack(pack))
-        if scenarios and not any(f.is_error for f in findings):
+        if (scenarios or robustness) and not any(f.is_error for f in findings):
             for outcome in run_scenarios(pack):
                 findings.extend(outcome.findings)
+            if robustness:  # it varies only the scenarios that passed just now
+                report = check_robustness(pack)
+                findings.extend(report.findings)
     if fmt == "json":
         out.write(_findings_json(findings) + "\n")
     else:
@@ -135,6 +157,16 @@ def _lint(folder: Path, *, fmt: str, scenarios: bool, out: TextIO) -> int:
             out.write(f"{finding}\n")
         errors = sum(f.is_error for f in findings)
         warnings = len(findings) - errors
+        if pack is not None and report is not None:
+            if verbose:
+                for variant in report.flips:
+                    mark = "ok  " if variant.is_acceptable else "FAIL"
+                    out.write(f"{mark} '{variant.scenario.name}': {describe(pack, variant)}\n")
+            out.write(
+                f"robustness: {report.scenarios} scenarios, {len(report.variants)} single-answer variants,"
+                f" {len(report.flips)} flip the top pick, {len(report.failed)} outside `acceptable`"
+                " or into `never`\n"
+            )
         if pack is not None:
             out.write(
                 f"{folder}: {len(pack.questions)} questions, {len(pack.subjects)} subjects,"
@@ -178,6 +210,31 @@ def _scenarios(folder: Path, *, fmt: str, out: TextIO) -> int:
         passed = sum(o.passed for o in outcomes)
         out.write(f"{passed} passed, {len(outcomes) - passed} failed\n")
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FAILED
+
+
+def _freshness(folder: Path, *, online: bool, out: TextIO) -> int:
+    from adapters.package_index import index_versions, installed_versions
+    from bot.pack.freshness import FoundVersion, Status, check_freshness, package_name
+    from bot.pack.loader import load_pack
+
+    pack = load_pack(folder)
+    names = [package_name(s) for s in pack.subjects]
+    found: dict[str, FoundVersion] = installed_versions(names)
+    if online:
+        from_index, failed = index_versions(names)
+        found.update(from_index)  # the index knows the newest release; an install may lag
+        for problem in failed:
+            out.write(f"PyPI did not answer for {problem}\n")
+    verdicts = check_freshness(pack, found)
+    for verdict in verdicts:
+        out.write(f"{verdict.status.value:<12} {verdict}\n")
+    counts = {status: sum(v.status is status for v in verdicts) for status in Status}
+    hint = "" if online else "; add --online to ask PyPI about the rest"
+    out.write(
+        f"{folder}: {counts[Status.OUT_OF_DATE]} out of date, {counts[Status.CURRENT]} current,"
+        f" {counts[Status.AHEAD]} newer than installed, {counts[Status.UNKNOWN]} not found{hint}\n"
+    )
+    return EXIT_FAILED if counts[Status.OUT_OF_DATE] else EXIT_OK
 
 
 def _graph(folder: Path, *, fmt: str, out: TextIO) -> int:
@@ -326,8 +383,15 @@ def main(
             return _recommend(_pack_dir(settings, args.pack), args.answer, fmt=args.format, out=stdout)
         if args.command == "lint":
             return _lint(
-                _pack_dir(settings, args.pack), fmt=args.format, scenarios=args.scenarios, out=stdout
+                _pack_dir(settings, args.pack),
+                fmt=args.format,
+                scenarios=args.scenarios,
+                out=stdout,
+                robustness=args.robustness,
+                verbose=args.verbose,
             )
+        if args.command == "pack":
+            return _freshness(_pack_dir(settings, args.pack), online=args.online, out=stdout)
         if args.command == "scenarios":
             return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
         if args.command == "graph":

@@ -22,6 +22,34 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerPoints:
+    """What one answer gave one subject: its points and the reasons behind them."""
+
+    question_id: str
+    option_id: str
+    answer: str
+    """The option label the user chose."""
+    points: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerGap:
+    """How one answer moved the top pick against the runner-up ("Why not <runner-up>")."""
+
+    question_id: str
+    option_id: str
+    answer: str
+    top_points: int
+    runner_up_points: int
+
+    @property
+    def gap(self) -> int:
+        """Positive when the answer favoured the top pick, negative when it favoured the runner-up."""
+        return self.top_points - self.runner_up_points
+
+
+@dataclass(frozen=True, slots=True)
 class Score:
     subject_id: str
     name: str
@@ -46,6 +74,11 @@ class Recommendation:
     sources: tuple[Source, ...]
     notes: tuple[str, ...]
     """What would help decide the questions answered "not sure"."""
+    top_points: tuple[AnswerPoints, ...] = ()
+    """Each answer that moved the top pick, in the order asked; they sum to `top.points`."""
+    why_not_runner_up: tuple[AnswerGap, ...] = ()
+    """Answers that scored the top two differently: widest gap for the top pick first, those
+    that favoured the runner-up last; the gaps sum to `margin`."""
 
     @property
     def top(self) -> Score:
@@ -54,6 +87,12 @@ class Recommendation:
     @property
     def runner_up(self) -> Score | None:
         return self.ranking[1] if len(self.ranking) > 1 else None
+
+    @property
+    def margin(self) -> int:
+        """Points between the top pick and the runner-up (0 without a runner-up)."""
+        runner = self.runner_up
+        return self.top.points - runner.points if runner is not None else 0
 
 
 def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Score, ...]:
@@ -88,6 +127,52 @@ def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Scor
     ]
     order = {s.id: i for i, s in enumerate(pack.subjects)}
     return tuple(sorted(scores, key=lambda sc: (-sc.points, order[sc.subject_id])))
+
+
+def points_by_answer(
+    pack: Pack, answers: Iterable[tuple[str, str]], subject_id: str
+) -> tuple[AnswerPoints, ...]:
+    """Each answer's points for one subject, in the order given; answers that gave it none are left out."""
+    out: list[AnswerPoints] = []
+    for question_id, option_id in answers:
+        question = pack.question(question_id)
+        option = question.option(option_id) if question else None
+        if option is None:
+            continue
+        reasons = tuple(
+            Reason(question_id, option_id, option.label, e.weight, e.reason, e.sources)
+            for e in option.evidence
+            if e.subject == subject_id
+        )
+        points = sum(r.weight for r in reasons)
+        if points or reasons:
+            out.append(AnswerPoints(question_id, option_id, option.label, points, reasons))
+    return tuple(out)
+
+
+def answer_gaps(
+    pack: Pack, answers: tuple[tuple[str, str], ...], *, top: str, runner_up: str
+) -> tuple[AnswerGap, ...]:
+    """The answers that separate two subjects, widest gap in favour of `top` first."""
+    top_by = {(a.question_id, a.option_id): a for a in points_by_answer(pack, answers, top)}
+    runner_by = {(a.question_id, a.option_id): a for a in points_by_answer(pack, answers, runner_up)}
+    gaps: list[AnswerGap] = []
+    for key in dict.fromkeys((*top_by, *runner_by)):
+        mine, theirs = top_by.get(key), runner_by.get(key)
+        shown = mine or theirs
+        if shown is None:
+            continue
+        gap = AnswerGap(
+            key[0],
+            key[1],
+            shown.answer,
+            mine.points if mine else 0,
+            theirs.points if theirs else 0,
+        )
+        if gap.gap:
+            gaps.append(gap)
+    order = {key: i for i, key in enumerate(answers)}
+    return tuple(sorted(gaps, key=lambda g: (-g.gap, order.get((g.question_id, g.option_id), 0))))
 
 
 def _fit(pack: Pack, answers: tuple[tuple[str, str], ...], top: Score) -> int:
@@ -143,4 +228,10 @@ def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendatio
         companions=companions,
         sources=tuple(pack.sources[s] for s in cited if s in pack.sources),
         notes=tuple(notes),
+        top_points=points_by_answer(pack, answers, top.subject_id),
+        why_not_runner_up=(
+            answer_gaps(pack, answers, top=top.subject_id, runner_up=runner.subject_id)
+            if runner is not None
+            else ()
+        ),
     )

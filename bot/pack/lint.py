@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.pack import limits
+from bot.pack.double_count import find_double_counts
 from bot.pack.findings import Finding, Severity
 from bot.pack.model import RESULT, Location, Pack, Question
 from bot.pack.scenarios import run_scenario
@@ -27,6 +28,7 @@ def lint_pack(pack: Pack) -> list[Finding]:
     ]
     if not any(f.is_error for f in findings):
         findings.extend(_check_rankable(pack))
+        findings.extend(find_double_counts(pack))
     return sorted(findings, key=lambda f: (f.at.file, f.at.line, f.at.column, f.code))
 
 
@@ -114,11 +116,25 @@ def _check_references(pack: Pack) -> Iterator[Finding]:
                 question.at, "W004", f"question {question.id} has no 'not sure' option", Severity.WARNING
             )
     for scenario in pack.scenarios:
-        for subject_id in (scenario.expect_top, *scenario.not_top, scenario.expect_runner_up):
+        for subject_id in (
+            scenario.expect_top,
+            *scenario.not_top,
+            scenario.expect_runner_up,
+            *scenario.acceptable,
+            *scenario.runner_up,
+            *scenario.never,
+        ):
             if subject_id and pack.subject(subject_id) is None:
                 yield Finding(
                     scenario.at, "E011", f"scenario '{scenario.name}' names unknown subject '{subject_id}'"
                 )
+        if scenario.expect_top in scenario.never or set(scenario.acceptable) & set(scenario.never):
+            yield Finding(
+                scenario.at,
+                "E011",
+                f"scenario '{scenario.name}' lists a subject both as acceptable (or expect_top)"
+                " and under `never`; keep it in one of them",
+            )
 
 
 def _too_long(text: str, limit: int) -> bool:

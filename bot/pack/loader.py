@@ -287,7 +287,7 @@ def _subject(r: _Reader, node: _MarkedDict, what: str) -> Subject:
         node,
         what=what,
         required=_SUBJECT_REQUIRED,
-        optional=("companions", "released", "runner_up_only"),
+        optional=("companions", "released", "runner_up_only", "package"),
     )
     summary_node = node.get("summary")
     at = _loc(r.file, node.at)
@@ -314,6 +314,7 @@ def _subject(r: _Reader, node: _MarkedDict, what: str) -> Subject:
         companions=r.items(node, "companions", what=what, build=lambda n, w: _companion(r, n, w)),
         released=r.text(node, "released", what=what),
         runner_up_only=r.text(node, "runner_up_only", what=what),
+        package=r.text(node, "package", what=what),
         at=at,
     )
 
@@ -390,7 +391,7 @@ def _scenario(r: _Reader, node: _MarkedDict, what: str) -> Scenario:
         node,
         what=what,
         required=("name", "answers", "expect_top"),
-        optional=("not_top", "expect_runner_up"),
+        optional=("not_top", "expect_runner_up", "acceptable", "runner_up", "never"),
     )
     answers = r.mapping(node.get("answers"), node.value_at.get("answers", node.at), what=what)
     pairs: list[tuple[str, str]] = []
@@ -409,6 +410,9 @@ def _scenario(r: _Reader, node: _MarkedDict, what: str) -> Scenario:
         expect_top=r.text(node, "expect_top", what=what),
         not_top=r.ids(node, "not_top", what=what),
         expect_runner_up=r.text(node, "expect_runner_up", what=what),
+        acceptable=r.ids(node, "acceptable", what=what),
+        runner_up=r.ids(node, "runner_up", what=what),
+        never=r.ids(node, "never", what=what),
         at=_loc(r.file, node.at),
     )
 

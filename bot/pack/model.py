@@ -69,6 +69,8 @@ class Subject:
     companions: tuple[Companion, ...] = ()
     released: str = ""
     runner_up_only: str = ""
+    package: str = ""
+    """Its distribution name on the package index, when that is not its id (for freshness checks)."""
     at: Location = NOWHERE
 
 
@@ -121,6 +123,12 @@ class Scenario:
     expect_top: str
     not_top: tuple[str, ...] = ()
     expect_runner_up: str = ""
+    acceptable: tuple[str, ...] = ()
+    """Other top picks an expert accepts for near variants (one answer changed); see bot/robustness.py."""
+    runner_up: tuple[str, ...] = ()
+    """Runner-ups an expert accepts for this scenario itself; empty means any."""
+    never: tuple[str, ...] = ()
+    """Subjects that must not come first, on this scenario or on any near variant."""
     at: Location = NOWHERE
 
 

@@ -84,6 +84,21 @@ def run_scenario(pack: Pack, scenario: Scenario) -> ScenarioOutcome:
             problems.append(
                 Finding(scenario.at, "E022", f"'{scenario.name}': {ranking[0]} must not come first ({shown})")
             )
+        if ranking[0] in scenario.never:
+            problems.append(
+                Finding(
+                    scenario.at, "E022", f"'{scenario.name}': {ranking[0]} must never come first ({shown})"
+                )
+            )
+        if scenario.runner_up and ranking[1:2] and ranking[1] not in scenario.runner_up:
+            problems.append(
+                Finding(
+                    scenario.at,
+                    "E022",
+                    f"'{scenario.name}': runner-up {ranking[1]} is not one of"
+                    f" {', '.join(scenario.runner_up)} ({shown})",
+                )
+            )
         if scenario.expect_runner_up and ranking[1:2] != (scenario.expect_runner_up,):
             problems.append(
                 Finding(

@@ -301,3 +301,35 @@ def test_version_prints_the_installed_version() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"advisor {version('framework-advisor')}"
+
+
+def test_lint_robustness_fails_on_a_flip_and_names_the_answer(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "fragile"
+    shutil.copytree(TINY, folder)
+    (folder / "scenarios.yaml").write_text(
+        "scenarios:\n  - name: api\n    answers: {kind: api, size: large}\n    expect_top: beta\n"
+        "    acceptable: [alpha]\n"
+    )
+    code, out, _ = run(["lint", str(folder), "--robustness", "--verbose"], env)
+    assert code == EXIT_FAILED
+    assert "E023 'api': size=small" in out
+    assert "top pick gamma (4) over beta (3)" in out
+    assert "ok   'api': kind=pages" in out  # an accepted flip, listed with --verbose
+    assert "robustness: 1 scenarios, 4 single-answer variants, 3 flip the top pick, 1 outside" in out
+
+
+def test_pack_freshness_reports_a_stated_version_older_than_the_installed_one(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "stale"
+    shutil.copytree(TINY, folder)
+    # PyYAML is installed wherever the advisor runs, so its metadata is always there to compare.
+    text = (folder / "subjects.yaml").read_text()
+    text = text.replace('    latest_version: "1.0"\n', '    latest_version: "1.0"\n    package: PyYAML\n', 1)
+    (folder / "subjects.yaml").write_text(text)
+    code, out, _ = run(["pack", "freshness", str(folder)], env)
+    assert code == EXIT_FAILED
+    assert "out of date  alpha (pyyaml) 1.0 is out of date; installed has" in out
+    assert "1 out of date, 0 current, 0 newer than installed, 2 not found" in out
+    code, out, _ = run(["pack", "freshness", str(TINY)], env)
+    assert code == EXIT_OK

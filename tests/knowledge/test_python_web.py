@@ -1,14 +1,19 @@
-"""The shipped python-web pack: lint-clean, scenarios hold, every subject can win, no 2020 myths."""
+"""The shipped python-web pack: lint-clean, robust to one changed answer, no 2020 myths."""
 
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.matching import resolve_answer
 from bot.pack.lint import lint_pack
 from bot.pack.loader import load_pack
 from bot.pack.model import Pack
+from bot.pack.robustness import check_robustness
 from bot.pack.scenarios import run_scenario
 from tests.conftest import PYTHON_WEB
 
@@ -44,7 +49,69 @@ def test_at_least_the_twelve_frameworks(pack: Pack) -> None:
 def test_scenario(pack: Pack, index: int) -> None:
     outcome = run_scenario(pack, pack.scenarios[index])
     assert outcome.passed, [str(f) for f in outcome.findings]
-    assert 5 <= len(outcome.path) <= 10, "a typical path is 6 to 10 questions, never the whole list"
+    assert 4 <= len(outcome.path) <= 10, "a path is 4 to 10 questions, never the whole list"
+
+
+def test_at_least_forty_scenarios_each_saying_what_an_expert_accepts() -> None:
+    raw = yaml.safe_load((PYTHON_WEB / "scenarios.yaml").read_text())["scenarios"]
+    assert len(raw) >= 40
+    for scenario in raw:
+        missing = {"acceptable", "runner_up", "never"} - scenario.keys()
+        assert not missing, f"{scenario['name']} lacks {missing}"
+        assert scenario["runner_up"], f"{scenario['name']} accepts no runner-up"
+
+
+def test_no_single_changed_answer_flips_a_scenario_outside_what_an_expert_accepts(pack: Pack) -> None:
+    report = check_robustness(pack)
+    assert report.scenarios == len(pack.scenarios)
+    assert len(report.variants) > 1000
+    assert [str(f) for f in report.findings] == []
+
+
+def test_stability_for_semver_alone_is_caught_as_a_flip(tmp_path: Path) -> None:
+    """Falcon +3 at "long support" (as much as Django's LTS) once put Falcon first for a realtime service."""
+    folder = tmp_path / "python-web"
+    shutil.copytree(PYTHON_WEB, folder)
+    questions = folder / "questions.yaml"
+    falcon = "            weight: 1\n            reason: Falcon keeps breaking changes to major releases"
+    text = questions.read_text()
+    assert falcon in text
+    questions.write_text(text.replace(falcon, falcon.replace("weight: 1", "weight: 3")))
+    shown = [str(f) for f in check_robustness(load_pack(folder)).findings]
+    flip = next(m for m in shown if "'realtime chat service': priority=stable" in m)
+    assert "E024" in flip
+    assert "falcon +3, django +3" in flip
+    assert "top pick falcon (4) over fastapi (1)" in flip
+    assert "falcon is listed under `never`" in flip
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "option"),
+    [
+        ("out", "html pages", "html"),
+        ("out", "templates", "html"),
+        ("out", "server-rendered", "html"),
+        ("out", "REST", "api"),
+        ("out", "GraphQL", "api"),
+        ("deliver", "html pages", "html"),
+        ("deliver", "templates", "html"),
+        ("deliver", "server-rendered", "html"),
+        ("deliver", "REST", "api"),
+        ("deliver", "GraphQL", "api"),
+        ("deliver", "websocket", "realtime"),
+        ("deliver", "websockets", "realtime"),
+        ("deliver", "ML model", "ml"),
+        ("dj_add", "GraphQL", "api"),
+        ("dj_add", "websockets", "realtime"),
+        ("fl_need", "websocket", "async"),
+        ("conc", "websockets", "live"),
+        ("deploy", "lambda", "serverless"),
+        ("builtins", "admin", "admin"),
+        ("priority", "LTS", "stable"),
+    ],
+)
+def test_the_phrasings_people_type_resolve(pack: Pack, question: str, typed: str, option: str) -> None:
+    assert resolve_answer(pack.questions[question], typed).id == option
 
 
 def test_every_subject_wins_somewhere_or_says_why_not(pack: Pack) -> None:
@@ -71,6 +138,7 @@ def test_every_question_explains_itself_and_offers_not_sure(pack: Pack) -> None:
         r"\bJinja 2\b",
         r"perfectionists with deadlines.{0,40}python\.org",
         r"Flask .{0,20}faster than Django",
+        r"Flask'?s own database pattern uses SQLAlchemy",
     ],
 )
 def test_no_error_of_the_2020_article_is_repeated(myth: str) -> None:

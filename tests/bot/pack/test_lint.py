@@ -121,3 +121,52 @@ def test_subject_that_can_never_rank_first_is_a_warning(pack_dir: Path) -> None:
 def test_unsure_option_must_be_neutral_and_say_what_helps(pack_dir: Path) -> None:
     edit(pack_dir / "questions.yaml", "        note: Ask who will edit content.\n", "")
     assert any("E019" in e for e in errors_of(pack_dir))
+
+
+def double_counts(folder: Path) -> list[str]:
+    return [str(f) for f in lint_pack(load_pack(folder)) if f.code == "W006"]
+
+
+def test_one_fact_scored_twice_on_one_path_is_a_warning(pack_dir: Path) -> None:
+    # kind=pages leads on to admin: the same sentence for alpha on both answers counts one fact twice.
+    edit(pack_dir / "questions.yaml", "reason: Alpha ships an admin.", "reason: Alpha renders pages!")
+    found = double_counts(pack_dir)
+    assert len(found) == 1
+    assert "W006 admin=need counts a fact for alpha that kind=pages already counts" in found[0]
+    assert "the same reason" in found[0]
+    assert LOCATED.match(found[0]) is not None
+
+
+def test_a_reworded_repeat_from_the_same_source_is_caught_by_its_key_words(pack_dir: Path) -> None:
+    # kind=pages -> admin=none -> size=large: both reasons cite s1 and share "built-in templates".
+    edit(pack_dir / "questions.yaml", "reason: Alpha renders pages.", "reason: Alpha has built-in templates.")
+    edit(
+        pack_dir / "questions.yaml",
+        "reason: Alpha has long support.",
+        "reason: Alpha's built-in templates save years of work.",
+    )
+    found = double_counts(pack_dir)
+    assert len(found) == 1
+    assert "size=large counts a fact for alpha that kind=pages" in found[0]
+    assert "the words built-in, template" in found[0]
+
+
+def test_independent_facts_opposite_signs_and_other_branches_are_not_double_counts(pack_dir: Path) -> None:
+    # The shipped tiny pack cites s1 for several independent alpha facts on one path: no warning.
+    assert double_counts(pack_dir) == []
+    # Same words, but one for and one against: that is a trade-off, not a repeat.
+    edit(pack_dir / "questions.yaml", "reason: Alpha renders pages.", "reason: Alpha has long support.")
+    assert len(double_counts(pack_dir)) == 1
+    edit(
+        pack_dir / "questions.yaml",
+        "{subject: alpha, weight: 2, reason: Alpha has long support.",
+        "{subject: alpha, weight: -2, reason: Alpha has long support.",
+    )
+    assert double_counts(pack_dir) == []
+    # kind=api never reaches admin, so the same sentence there and at admin=need is never summed.
+    edit(
+        pack_dir / "questions.yaml",
+        "{subject: alpha, weight: 2, reason: Alpha ships an admin., sources: [s1]}",
+        "{subject: beta, weight: 1, reason: Beta is built for APIs., sources: [s2]}",
+    )
+    assert double_counts(pack_dir) == []

@@ -24,13 +24,13 @@ REALISTIC_VOTES = {
     # question id: (alice, bob, carol)
     "existing": ("fresh", "fresh", "fresh"),
     "scope": ("large", "large", "small"),
-    "upgrades": ("stable", "regular", "stable"),
-    "deliver": ("api", "api", "mix"),
-    "validation": ("typed", "typed", "full"),
-    "ml": ("general", "general", "general"),
-    "conc": ("classic", "live", "classic"),
     "data": ("relational", "relational", "relational"),
     "team": ("fastapi", "fastapi", "django"),
+    "deliver": ("api", "api", "mix"),
+    "validation": ("typed", "typed", "full"),
+    "builtins": ("none", "accounts", "admin"),
+    "conc": ("classic", "live", "classic"),
+    "priority": ("stable", "typing", "stable"),
     "deploy": ("server", "server", "server"),
 }
 

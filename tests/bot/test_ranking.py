@@ -1,0 +1,42 @@
+"""Explanations with points: what each answer gave the top pick, and why the runner-up lost."""
+
+from __future__ import annotations
+
+from bot.pack.loader import load_pack
+from bot.ranking import points_by_answer, recommend
+from tests.conftest import PYTHON_WEB, TINY
+
+TINY_PACK = load_pack(TINY)
+
+
+def test_top_pick_shows_each_answers_points_summing_to_its_total() -> None:
+    rec = recommend(TINY_PACK, (("kind", "api"), ("size", "large")))
+    assert rec.top.subject_id == "beta"
+    shown = [(a.question_id, a.answer, a.points) for a in rec.top_points]
+    assert shown == [("kind", "JSON API", 3), ("size", "Large and long-lived", 1)]
+    assert sum(a.points for a in rec.top_points) == rec.top.points == 4
+    assert rec.top_points[0].reasons[0].text == "Beta is built for APIs."
+
+
+def test_why_not_the_runner_up_lists_the_answers_that_separated_them() -> None:
+    rec = recommend(TINY_PACK, (("kind", "api"), ("size", "large")))
+    assert rec.runner_up is not None
+    assert rec.runner_up.subject_id == "alpha"
+    gaps = [(g.question_id, g.top_points, g.runner_up_points, g.gap) for g in rec.why_not_runner_up]
+    # The API answer gave beta 3 and cost alpha 1; "large" favoured alpha by 1.
+    assert gaps == [("kind", 3, -1, 4), ("size", 1, 2, -1)]
+    assert sum(g.gap for g in rec.why_not_runner_up) == rec.margin == 3
+
+
+def test_answers_that_scored_both_the_same_are_not_a_reason() -> None:
+    rec = recommend(TINY_PACK, (("kind", "unsure"), ("size", "unsure")))
+    assert rec.top_points == ()
+    assert rec.why_not_runner_up == ()
+    assert rec.margin == 0
+
+
+def test_points_by_answer_works_for_any_subject_of_the_full_ranking() -> None:
+    pack = load_pack(PYTHON_WEB)
+    answers = (("existing", "fresh"), ("scope", "tool"))
+    for score in recommend(pack, answers).ranking:
+        assert sum(a.points for a in points_by_answer(pack, answers, score.subject_id)) == score.points
