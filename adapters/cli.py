@@ -25,8 +25,25 @@ from bot.pack.findings import Finding
 
 if TYPE_CHECKING:
     from adapters.services import Services
+    from bot.team.record import RecordEntry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STORE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+RECORD_PLATFORMS = ("terminal", "slack", "discord")
+TEAM_COMMANDS = """team sessions (--team a,b,c): each member in turn types an answer, or
+  pass              skip your turn on this question
+  tally             the votes so far on this question
+  next              close this question now, on the votes given (the starter only)
+  decide ANSWER     settle a tie: choose one of the tied answers (the starter only)
+  vote NAME ANSWER  change NAME's vote (also while a tie waits for the starter)
+  help, quit
+Every member gets a turn on every question; --quorum N is how many votes a question needs
+before it closes. A tie is never settled by itself: it waits for the starter (the first name)."""
+RECORD_EXAMPLES = """examples:
+  advisor record SESSION_ID                    the record as MADR Markdown
+  advisor record SESSION_ID -o docs/decisions  write docs/decisions/0001-<topic>.md
+  advisor record SESSION_ID --accept           the starter accepts it (proposed -> accepted)
+  advisor record SESSION_ID --accept --choose flask   accept a tied result for Flask
+  advisor record --list [--format json]        every record, numbered per channel"""
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 
 
@@ -51,7 +68,12 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    chat = sub.add_parser("chat", help="talk to the advisor in this terminal (resumes where you left)")
+    chat = sub.add_parser(
+        "chat",
+        help="talk to the advisor in this terminal (resumes where you left)",
+        epilog=TEAM_COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     chat.add_argument("--user", help="whose conversation (default: your OS user name)")
     chat.add_argument("--pack", type=Path, help="a pack folder (default: the shipped python-web pack)")
     chat.add_argument("--team", metavar="A,B,C", help="a team session: these members take turns")
@@ -59,9 +81,41 @@ def _build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--quorum", type=int, default=0, help="votes that close a question by themselves")
     chat.add_argument("--anonymous", action="store_true", help="show vote counts, not who voted")
 
-    record = sub.add_parser("record", help="write a team session's decision record (Markdown)")
-    record.add_argument("session_id", metavar="SESSION_ID")
-    record.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
+    record = sub.add_parser(
+        "record",
+        help="a team session's decision record (MADR): write, accept or list them",
+        description="Write a team session's decision record, accept it, or list the records.",
+        epilog=RECORD_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    record.add_argument("session_id", metavar="SESSION_ID", nargs="?", help="the team session")
+    record.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        help="a file, or a folder for the numbered file (default: standard output)",
+    )
+    record.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    record.add_argument(
+        "--accept",
+        action="store_true",
+        help="accept the decision as its starter: status proposed -> accepted",
+    )
+    record.add_argument(
+        "--choose",
+        metavar="ID",
+        default="",
+        help="with --accept on a tied result: the framework chosen (e.g. flask)",
+    )
+    record.add_argument(
+        "--list", action="store_true", help="list the records, numbered per workspace and channel"
+    )
+    record.add_argument(
+        "--platform",
+        choices=(*RECORD_PLATFORMS, "all"),
+        default="all",
+        help="with --list: only this platform's records",
+    )
     record.add_argument("--pack", type=Path)
 
     rec = sub.add_parser("recommend", help="answer a whole path at once, for scripts")
@@ -309,21 +363,87 @@ def _team_chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdo
 
 
 def _record(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
-    """The decision record of a stored session, on the pack version it was decided with."""
+    """A stored session's decision record (on the pack version it was decided with), its
+    acceptance, or the list of records."""
+    from bot.team.record import record_json, record_markdown
 
-    async def read() -> str:
+    if args.list:
+        return _record_list(settings, args, stdout)
+    if not args.session_id:
+        raise SettingsError(name="SESSION_ID", expected="a team session id (or --list for all records)")
+
+    async def read() -> tuple[str, str, str]:
         services = await _open(settings, args.pack)
         try:
-            return await services.team.record(args.session_id)
+            said = ""
+            if args.accept:
+                session = await services.team.session(args.session_id)
+                reply = await services.team.accept(
+                    session_id=args.session_id, member=session.starter, can_manage=True, choice=args.choose
+                )
+                said = f"Accepted: {reply.accepted_choice} (by {reply.accepted_by})."
+            record = await services.team.record_of(args.session_id)
+        finally:
+            await services.close()
+        if args.format == "json":
+            text = json.dumps(record_json(record), indent=2, ensure_ascii=False) + "\n"
+            return text, f"{record.stem}.json", said
+        return record_markdown(record), record.filename, said
+
+    text, filename, said = asyncio.run(read())
+    if said:
+        stdout.write(said + "\n")
+    if args.output is None:
+        if not said:
+            stdout.write(text)
+        return EXIT_OK
+    target = args.output / filename if args.output.is_dir() else args.output
+    target.write_text(text, encoding="utf-8")
+    stdout.write(f"Wrote the decision record of team session {args.session_id} to {target}.\n")
+    return EXIT_OK
+
+
+def _record_list(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
+    platforms = RECORD_PLATFORMS if args.platform == "all" else (args.platform,)
+
+    async def read() -> list[RecordEntry]:
+        services = await _open(settings, args.pack)
+        try:
+            entries: list[RecordEntry] = []
+            for platform in platforms:
+                entries += await services.team.records(platform=platform)
+            return entries
         finally:
             await services.close()
 
-    markdown = asyncio.run(read())
-    if args.output is None:
-        stdout.write(markdown)
-    else:
-        args.output.write_text(markdown, encoding="utf-8")
-        stdout.write(f"Wrote the decision record of team session {args.session_id} to {args.output}.\n")
+    entries = asyncio.run(read())
+    if args.format == "json":
+        rows = [
+            {
+                "record": f"{e.stem}.md",
+                "status": e.status,
+                "date": e.decided_on.isoformat(),
+                "topic": e.topic,
+                "decision": e.chosen,
+                "session": e.session_id,
+                "platform": e.platform,
+                "workspace": e.workspace,
+                "channel": e.channel,
+                "finished": e.finished,
+            }
+            for e in entries
+        ]
+        stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    if not entries:
+        stdout.write("No decision records yet. A team session writes one: advisor chat --team a,b,c\n")
+        return EXIT_OK
+    stdout.write("| Record | Status | Date | Decision | Session | Where |\n|---|---|---|---|---|---|\n")
+    for e in entries:
+        decision = e.chosen or ("(session open)" if not e.finished else "(undecided)")
+        cells = [f"{e.stem}.md", e.status, e.decided_on.isoformat(), decision, e.session_id]
+        cells.append(f"{e.platform} {e.workspace}/{e.channel}")
+        stdout.write("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n")
     return EXIT_OK
 
 

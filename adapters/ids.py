@@ -29,15 +29,21 @@ class Action(StrEnum):
     """Close a team question and move on."""
     RECORD = "x"
     """Export a team session's decision record."""
+    DECIDE = "d"
+    """The starter (or a manager) settles a tied team question; carries the chosen option."""
+    ACCEPT = "c"
+    """The starter (or a manager) accepts the decision record; on a tied result, carries the
+    subject chosen among the tied ones."""
 
 
 PATTERN = re.compile(
-    r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwusvnx])(?::(?P<option>[a-z0-9_-]{1,32}))?$"
+    r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwusvnxdc])(?::(?P<option>[a-z0-9_-]{1,32}))?$"
 )
 
 
-_WITH_OPTION = frozenset({Action.ANSWER, Action.VOTE})
-TEAM_ACTIONS = frozenset({Action.VOTE, Action.NEXT, Action.RECORD})
+_WITH_OPTION = frozenset({Action.ANSWER, Action.VOTE, Action.DECIDE})
+_OPTION_OPTIONAL = frozenset({Action.ACCEPT})
+TEAM_ACTIONS = frozenset({Action.VOTE, Action.NEXT, Action.RECORD, Action.DECIDE, Action.ACCEPT})
 """Clicks that go to a team session; every other action is a personal conversation's."""
 
 
@@ -73,6 +79,6 @@ class ActionId:
             raise MalformedAction(value)
         action = Action(match["action"])
         option = match["option"] or ""
-        if (action in _WITH_OPTION) != bool(option):
+        if action not in _OPTION_OPTIONAL and (action in _WITH_OPTION) != bool(option):
             raise MalformedAction(value)
         return cls(match["cid"], int(match["step"]), action, option)

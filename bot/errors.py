@@ -16,7 +16,13 @@ does (a CLI maps `PackError` to exit 1 and `StoreError` to exit 3, an adapter ma
     │   ├── TeamSessionFinished       a vote after the team's result
     │   ├── MemberLeft                a vote from someone who left the session's channel
     │   ├── NotAllowedToAdvance       Next from someone who may not close the question
-    │   └── NoVotesYet                Next before anyone voted
+    │   ├── NoVotesYet                Next before anyone voted
+    │   ├── NotAllowedToDecide        a tie decision from someone who is not the starter or a manager
+    │   ├── NoTieToDecide             a tie decision when one option leads
+    │   ├── NotATiedOption            a tie decision for an option that is not among the tied ones
+    │   ├── NotAllowedToAccept        Accept from someone who is not the starter or a manager
+    │   ├── RecordNotReady            Accept before the team reached its result
+    │   └── ChoiceNeeded              Accept of a tied result without choosing between the tied
     ├── InputError                typed or sent input the advisor can't read
     │   └── UnknownAnswer             typed text matches no option (choices, did-you-mean)
     ├── NotFound                  nothing to act on
@@ -151,6 +157,80 @@ class NoVotesYet(ClickRefused):
             "Nobody has voted on this question yet, so there is no majority to follow. "
             "Vote first, then press Next."
         )
+
+
+class NotAllowedToDecide(ClickRefused):
+    """A tie decision from someone who did not start the session and cannot manage the channel."""
+
+    def __init__(self, *, member: str, starter: str) -> None:
+        self.member, self.starter = member, starter
+        super().__init__(
+            f"Only {starter}, who started this session, or someone who can manage this channel "
+            "can decide a tie. Talk it over: anyone may still change their vote until then."
+        )
+
+
+class NoTieToDecide(ClickRefused):
+    """A tie decision for a question whose votes have a clear leader."""
+
+    def __init__(self, *, leader: str) -> None:
+        self.leader = leader
+        led = f"{leader} has the most votes" if leader else "nobody has voted yet"
+        super().__init__(
+            f"There is no tie to decide on this question: {led}, so nothing changed. "
+            "Press Next to close it on the votes."
+        )
+
+
+class NotATiedOption(ClickRefused):
+    """A tie decision for an option that is not one of the tied ones."""
+
+    def __init__(self, *, chosen: str, tied: Sequence[str]) -> None:
+        self.chosen, self.tied = chosen, tuple(tied)
+        super().__init__(
+            f"{chosen} is not one of the tied options, so nothing changed. Choose one of: {', '.join(tied)}."
+        )
+
+
+class NotAllowedToAccept(ClickRefused):
+    """Accept from someone who did not start the session and cannot manage the channel."""
+
+    def __init__(self, *, member: str, starter: str) -> None:
+        self.member, self.starter = member, starter
+        super().__init__(
+            f"Only {starter}, who started this session, or someone who can manage this channel "
+            "can accept its decision record. It stays proposed until then."
+        )
+
+
+class RecordNotReady(ClickRefused):
+    """Accept for a session that has not reached its result."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This team session is still open, so its decision cannot be accepted yet. "
+            "Answer the remaining questions first."
+        )
+
+
+class ChoiceNeeded(ClickRefused):
+    """Accept of a result whose top options are tied, or of an option that is not on top."""
+
+    def __init__(self, *, tied: Sequence[str], given: str = "") -> None:
+        self.tied, self.given = tuple(tied), given
+        if len(self.tied) == 1:
+            message = (
+                f"{self.tied[0]} is the team's pick and {given} is not, so nothing changed. "
+                "Accept the record without choosing an option."
+            )
+        else:
+            named = ", ".join(self.tied[:-1]) + " and " + self.tied[-1]
+            problem = f"{given} is not one of them" if given else "accepting needs a choice between them"
+            message = (
+                f"{named} are tied at the top and {problem}, so nothing changed. Accept one of them "
+                "by name (in a terminal: `advisor record SESSION --accept --choose ID`)."
+            )
+        super().__init__(message)
 
 
 # --- input the advisor can't read ---------------------------------------------------------

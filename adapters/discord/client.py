@@ -15,6 +15,7 @@ from discord import app_commands
 
 from adapters.discord.components import bound_item
 from adapters.discord.personal import COMMAND_ACTIONS, PersonalHandler
+from adapters.discord.render.team import START_MODAL_ID
 from adapters.discord.respond import DEFER_AFTER, Outcome, explained, respond
 from adapters.discord.team import TeamHandler
 from adapters.ids import TEAM_ACTIONS, ActionId, MalformedAction
@@ -64,6 +65,12 @@ class Router:
             await self.team.on_click(interaction, action, values)
         else:
             await self.personal.on_click(interaction, action, values)
+
+    async def on_modal(self, interaction: discord.Interaction) -> None:
+        """A modal submit, routed by its custom_id (discord.py keeps no modal of ours in memory)."""
+        data: Any = interaction.data
+        if isinstance(data, dict) and data.get("custom_id") == START_MODAL_ID:
+            await self.team.on_start_form(interaction)
 
 
 class CommandHandler(Protocol):
@@ -152,5 +159,11 @@ def build_client(
     )
     client.add_dynamic_items(bound_item(router))
     add_commands(app_commands.CommandTree(client), router)
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            await router.on_modal(interaction)
+
+    client.event(on_interaction)
     guard_interaction_parser(client)
     return client

@@ -52,3 +52,32 @@ def can_manage(interaction: discord.Interaction) -> bool:
 def chosen_option(values: Sequence[str], fallback: str) -> str:
     """A select sends the chosen option in `values`; a button carries it in its custom_id."""
     return values[0] if values else fallback
+
+
+def modal_values(interaction: discord.Interaction) -> dict[str, object]:
+    """custom_id -> submitted value of every field of a modal submit (labels and rows unwrapped).
+
+    Read from the raw payload, which has the same shape whether or not discord.py still holds
+    the modal in memory: a text input gives a string, a checkbox a bool, a select a list.
+    """
+    values: dict[str, object] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        custom_id = node.get("custom_id")
+        if isinstance(custom_id, str):
+            if "value" in node:
+                values[custom_id] = node["value"]
+            elif "values" in node:
+                values[custom_id] = node["values"]
+        walk(node.get("components"))
+        walk(node.get("component"))
+
+    data = interaction.data
+    walk(data.get("components") if isinstance(data, dict) else None)
+    return values

@@ -1,9 +1,10 @@
-"""Team sessions on Discord: `/choose-framework action: team`, vote and Next clicks, the record file.
+"""Team sessions on Discord: `/choose-framework action: team`, votes, Next, tie decisions, Accept.
 
 A vote is stored first and the message is then redrawn from the stored tally, so a lost edit
 is repaired by the next vote. When a question closes, its message is edited to its final tally
 and the next question (or the team result with the decision record attached) is posted as a
-new public message: each question is posted once, and the channel keeps the history.
+new public message: each question is posted once, and the channel keeps the history. Without
+a topic the command opens a modal (topic, anonymous, quorum); its submit comes back here.
 """
 
 from __future__ import annotations
@@ -12,21 +13,25 @@ from collections.abc import Sequence
 
 import discord
 
-from adapters.discord.payloads import can_manage, chosen_option, member_of, team_key
+from adapters.discord.payloads import can_manage, chosen_option, member_of, modal_values, team_key
 from adapters.discord.render.common import render_text
-from adapters.discord.render.team import render_team_closed, render_team_question, render_team_result
-from adapters.discord.respond import DEFER_AFTER, Attachment, Mode, Outcome, respond
+from adapters.discord.render.team import (
+    TOPIC_LENGTH,
+    render_team_closed,
+    render_team_question,
+    render_team_result,
+    start_modal,
+)
+from adapters.discord.respond import DEFER_AFTER, Attachment, Mode, Outcome, explained, respond
 from adapters.ids import Action, ActionId
+from adapters.typed import MAX_QUORUM
 from bot.team.engine import TeamEngine
+from bot.team.record import record_markdown
 from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply
 
 
-def record_file(session_id: str, markdown: str) -> Attachment:
-    return Attachment(f"decision-record-{session_id}.md", markdown.encode("utf-8"))
-
-
 class TeamHandler:
-    """Translates team commands and clicks into TeamEngine calls and public messages."""
+    """Translates team commands, the start modal and clicks into TeamEngine calls and messages."""
 
     def __init__(self, engine: TeamEngine, *, defer_after: float = DEFER_AFTER) -> None:
         self.engine = engine
@@ -34,6 +39,42 @@ class TeamHandler:
 
     async def on_command(
         self, interaction: discord.Interaction, *, topic: str, anonymous: bool = False, quorum: int = 0
+    ) -> None:
+        """With a topic, start at once; without one, open the start modal (Discord wants it first)."""
+        if not topic.strip():
+            await interaction.response.send_modal(start_modal(anonymous=anonymous, quorum=quorum))
+            return
+        await self._start(interaction, topic=topic, anonymous=anonymous, quorum=quorum)
+
+    async def on_start_form(self, interaction: discord.Interaction) -> None:
+        """The start modal was submitted: check it, then start as the command would."""
+        values = modal_values(interaction)
+        raw_topic = values.get("topic")
+        topic = " ".join(raw_topic.split())[:TOPIC_LENGTH] if isinstance(raw_topic, str) else ""
+        raw_quorum = values.get("quorum")
+        quorum_text = raw_quorum.strip() if isinstance(raw_quorum, str) else ""
+        problem = ""
+        if not topic:
+            problem = "Say what the team is deciding, e.g. Backend for the orders service."
+        elif quorum_text and (not quorum_text.isdigit() or not 2 <= int(quorum_text) <= MAX_QUORUM):
+            problem = f"{quorum_text!r} is not a quorum: use a whole number from 2 to {MAX_QUORUM}, or none."
+        if problem:
+            refusal = explained(f"{problem} Nothing was started; run `/choose-framework action: team` again.")
+
+            async def refuse() -> Outcome:
+                return refusal
+
+            await respond(interaction, refuse, component=False, defer_after=self.defer_after)
+            return
+        await self._start(
+            interaction,
+            topic=topic,
+            anonymous=values.get("anonymous") is True,
+            quorum=int(quorum_text) if quorum_text else 0,
+        )
+
+    async def _start(
+        self, interaction: discord.Interaction, *, topic: str, anonymous: bool, quorum: int
     ) -> None:
         member, name = member_of(interaction)
 
@@ -65,18 +106,35 @@ class TeamHandler:
                 )
             elif action.action is Action.NEXT:
                 reply = await engine.advance(session_id=sid, step=step, member=member, can_manage=manager)
+            elif action.action is Action.DECIDE:
+                option = chosen_option(values, action.option)
+                reply = await engine.decide(
+                    session_id=sid, step=step, member=member, option_id=option, can_manage=manager
+                )
+            elif action.action is Action.ACCEPT:
+                return await self._accept(sid, member, manager, action.option)
             else:
-                markdown = await engine.record(sid)
+                record = await self._record_file(sid)
                 return Outcome(
                     Mode.PUBLIC,
                     render_text(f"Decision record of team session `{sid}`:"),
-                    attachment=record_file(sid, markdown),
+                    attachment=record,
                 )
             return await self._redraw(reply)
 
         await respond(interaction, work, component=True, defer_after=self.defer_after)
 
     # --- deciding what to send ------------------------------------------------------------
+
+    async def _accept(self, sid: str, member: str, manager: bool, choice: str) -> Outcome:
+        before = await self.engine.session(sid)
+        reply = await self.engine.accept(session_id=sid, member=member, can_manage=manager, choice=choice)
+        if before.accepted is not None:
+            return Outcome(Mode.EDIT, render_team_result(reply))
+        said = render_text(f"{reply.accepted_by} accepted the decision: **{reply.accepted_choice}**.")
+        return Outcome(
+            Mode.EDIT, render_team_result(reply), posts=(said,), attachment=await self._record_file(sid)
+        )
 
     async def _post(self, reply: TeamQuestionReply | TeamResultReply) -> Outcome:
         if isinstance(reply, TeamQuestionReply):
@@ -103,4 +161,8 @@ class TeamHandler:
     async def _record(self, reply: TeamResultReply) -> Attachment | None:
         if not reply.finished:
             return None
-        return record_file(reply.session_id, await self.engine.record(reply.session_id))
+        return await self._record_file(reply.session_id)
+
+    async def _record_file(self, session_id: str) -> Attachment:
+        record = await self.engine.record_of(session_id)
+        return Attachment(record.filename, record_markdown(record).encode("utf-8"))

@@ -32,8 +32,9 @@ from adapters.slack.payloads import Body, clicked_value, delivery_key, is_resend
 from adapters.slack.personal import PersonalListeners
 from adapters.slack.render.blocks import SlackMessage, error_message
 from adapters.slack.render.personal import START_ACTION
+from adapters.slack.render.team import START_CALLBACK
 from adapters.slack.respond import Responder
-from adapters.slack.team import TeamListeners
+from adapters.slack.team import SHORTCUT_CALLBACK, StartForm, TeamListeners, read_start_form
 from bot.errors import AdvisorError, StaleAnswer
 from bot.store.deliveries import DeliveryLog
 
@@ -107,7 +108,7 @@ class AckFirst:
         text = body.get("text")
         text = text.strip() if isinstance(text, str) else ""
         word = text.lower()
-        message: SlackMessage
+        message: SlackMessage | None
         try:
             if word == "team" or word.startswith("team "):
                 message = await self.team.start(body, client, text=text[len("team") :])
@@ -118,7 +119,8 @@ class AckFirst:
         except Exception:
             LOG.exception("slash command %r failed", word[:40])
             message = error_message(BUG_TEXT)
-        await self.responder.send(respond, message, response_type="ephemeral")
+        if message is not None:  # None: a modal opened instead, nothing to say
+            await self.responder.send(respond, message, response_type="ephemeral")
 
     # --- clicks -------------------------------------------------------------------------
 
@@ -167,6 +169,44 @@ class AckFirst:
             await self.personal.start_click(body, respond)
         except AdvisorError as error:
             await self.responder.error(respond, str(error))
+
+    # --- the team start modal and the message shortcut -----------------------------------
+
+    async def team_shortcut(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        """ "Decide a framework here" on a message: open the start modal within the trigger's 3 s."""
+        await ack()
+        self._hand_off(self._team_shortcut(body, client, request))
+
+    async def _team_shortcut(self, body: Body, client: AsyncWebClient, request: AsyncBoltRequest) -> None:
+        if not await self._is_first_delivery(body, request):
+            return
+        try:
+            await self.team.shortcut(body, client)
+        except Exception:
+            LOG.exception("the team message shortcut failed")
+
+    async def team_submitted(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        """The start modal: a bad field is answered in the ack (Slack shows it under the field)."""
+        form = read_start_form(body.get("view"))
+        if isinstance(form, dict):
+            await ack(response_action="errors", errors=form)
+            return
+        await ack()
+        self._hand_off(self._team_submitted(body, client, request, form))
+
+    async def _team_submitted(
+        self, body: Body, client: AsyncWebClient, request: AsyncBoltRequest, form: StartForm
+    ) -> None:
+        if not await self._is_first_delivery(body, request):
+            return
+        try:
+            await self.team.submitted(body, client, form)
+        except Exception:
+            LOG.exception("starting a team session from the modal failed")
 
     # --- events -------------------------------------------------------------------------
 
@@ -273,6 +313,8 @@ def build_app(
     app.command(settings.slack_command)(front.command)
     app.action(START_ACTION)(front.start_click)
     app.action(CLICK_PATTERN)(front.click)
+    app.shortcut(SHORTCUT_CALLBACK)(front.team_shortcut)
+    app.view(START_CALLBACK)(front.team_submitted)
     app.event("app_mention")(front.mention)
     app.event("message")(front.message)
     app.event("member_left_channel")(front.left_channel)

@@ -33,6 +33,13 @@ BOT_EVENTS: tuple[str, ...] = (
 )
 EVENTS_PATH = "/slack/events"
 REDIRECT_PATH = "/slack/oauth_redirect"
+MESSAGE_SHORTCUT: dict[str, str] = {
+    "name": "Decide a framework here",
+    "type": "message",
+    "callback_id": "adv-team-from-message",
+    "description": "Start a team decision in this message's thread, with the message as its topic",
+}
+"""A message shortcut: its callback_id is the one adapters/slack/team.py listens for."""
 NAME = "Framework Advisor"
 DESCRIPTION = "Asks a few questions and recommends a Python web framework, and explains why."
 
@@ -66,6 +73,7 @@ def build_manifest(*, command: str, url: str | None = None, oauth: bool = False)
             },
             "bot_user": {"display_name": "framework-advisor", "always_online": False},
             "slash_commands": [slash],
+            "shortcuts": [dict(MESSAGE_SHORTCUT)],
         },
         "oauth_config": oauth_config,
         "settings": {

@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.team.session import ClosedQuestion, TeamKey, TeamSession, TeamStatus
+from bot.team.session import Acceptance, ClosedQuestion, TeamKey, TeamSession, TeamStatus
 
 
 def encode_answers(answers: tuple[tuple[str, str], ...]) -> str:
@@ -47,7 +47,7 @@ def encode_team(session: TeamSession) -> str:
         "quorum": session.quorum,
         "pack": session.pack_version,
         "path": session.path,
-        "closed": [[c.question_id, c.chosen, c.votes, c.tie_broken] for c in session.closed],
+        "closed": [[c.question_id, c.chosen, c.votes, c.tied, c.decided_by] for c in session.closed],
         "votes": session.votes,
         "names": session.names,
         "left": session.left,
@@ -55,6 +55,13 @@ def encode_team(session: TeamSession) -> str:
         "created": to_seconds(session.created_at),
         "updated": to_seconds(session.updated_at),
     }
+    if session.awaiting_decision:
+        data["awaiting"] = True
+    if session.finished_at is not None:
+        data["finished"] = to_seconds(session.finished_at)
+    if session.accepted is not None:
+        accepted = session.accepted
+        data["accepted"] = [accepted.member, to_seconds(accepted.at), accepted.choice]
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -69,10 +76,7 @@ def decode_team(*, session_id: str, key: TeamKey, status: str, version: int, dat
         quorum=int(raw["quorum"]),
         pack_version=str(raw["pack"]),
         path=_pairs(raw["path"]),
-        closed=tuple(
-            ClosedQuestion(str(q), str(chosen), _pairs(votes), bool(tie))
-            for q, chosen, votes, tie in raw["closed"]
-        ),
+        closed=tuple(_closed(item) for item in raw["closed"]),
         votes=_pairs(raw["votes"]),
         names=_pairs(raw["names"]),
         step=int(raw["step"]),
@@ -81,4 +85,35 @@ def decode_team(*, session_id: str, key: TeamKey, status: str, version: int, dat
         updated_at=from_seconds(float(raw["updated"])),
         status=TeamStatus(status),
         left=tuple(str(m) for m in raw.get("left", ())),  # absent in rows written before it existed
+        awaiting_decision=bool(raw.get("awaiting", False)),
+        finished_at=from_seconds(float(raw["finished"]))
+        if "finished" in raw
+        else _legacy_finish(raw, status),
+        accepted=_accepted(raw.get("accepted")),
     )
+
+
+def _closed(item: Any) -> ClosedQuestion:
+    """[question, chosen, votes, tied, decided_by]; rows written before ties waited for the
+    starter hold [question, chosen, votes, tie_broken], whose tie was settled automatically."""
+    question_id, chosen, votes = str(item[0]), str(item[1]), _pairs(item[2])
+    if len(item) >= 5:
+        return ClosedQuestion(question_id, chosen, votes, tuple(str(t) for t in item[3]), str(item[4]))
+    if not item[3]:
+        return ClosedQuestion(question_id, chosen, votes)
+    counts: dict[str, int] = {}
+    for _, option_id in votes:
+        counts[option_id] = counts.get(option_id, 0) + 1
+    best = max(counts.values(), default=0)
+    return ClosedQuestion(question_id, chosen, votes, tuple(o for o, n in counts.items() if n == best))
+
+
+def _legacy_finish(raw: Any, status: str) -> datetime | None:
+    return from_seconds(float(raw["updated"])) if status == TeamStatus.FINISHED.value else None
+
+
+def _accepted(raw: Any) -> Acceptance | None:
+    if not raw:
+        return None
+    member, at, choice = raw
+    return Acceptance(str(member), from_seconds(float(at)), str(choice))

@@ -25,8 +25,17 @@ from bot.pack.registry import PackRegistry
 from bot.store.base import TeamStore
 from bot.team import voting
 from bot.team.presenting import closed_reply, present, question_reply, result_reply
-from bot.team.record import decision_record
+from bot.team.record import (
+    DecisionRecord,
+    RecordEntry,
+    RecordPlace,
+    build_record,
+    entry_of,
+    places,
+    record_markdown,
+)
 from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamResultReply
+from bot.team.scoring import rank_team
 from bot.team.session import TeamKey, TeamSession
 
 MAX_RETRIES = 64
@@ -38,12 +47,16 @@ def utc_now() -> datetime:
 
 
 def new_session_id() -> str:
-    """12 url-safe characters, like a conversation id: fits the 100-character custom_id."""
-    return secrets.token_urlsafe(9)
+    """12 url-safe characters, like a conversation id: fits the 100-character custom_id.
+
+    Never starting with "-", so `advisor record ID` does not read the id as an option.
+    """
+    token = secrets.token_urlsafe(9)
+    return "x" + token[1:] if token.startswith("-") else token
 
 
 class TeamEngine:
-    """Start, vote, advance (Next), status, result and the decision record of team sessions."""
+    """Start, vote, Next, tie decisions, status, result, and the decision record and its acceptance."""
 
     def __init__(
         self,
@@ -99,28 +112,99 @@ class TeamEngine:
         return self._present(created)
 
     async def vote(
-        self, *, session_id: str, step: int, member: str, option_id: str, name: str = ""
+        self,
+        *,
+        session_id: str,
+        step: int,
+        member: str,
+        option_id: str,
+        name: str = "",
+        closes_at_quorum: bool = True,
     ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
         """Count `member`'s vote (or change it); redrawn from what was stored."""
         return await self._change(
             session_id,
             lambda pack, session: voting.vote(
-                pack, session, member=member, option_id=option_id, step=step, now=self._clock(), name=name
+                pack,
+                session,
+                member=member,
+                option_id=option_id,
+                step=step,
+                now=self._clock(),
+                name=name,
+                closes_at_quorum=closes_at_quorum,
             ),
         )
 
     async def vote_text(
-        self, *, session_id: str, step: int, member: str, text: str, name: str = ""
+        self,
+        *,
+        session_id: str,
+        step: int,
+        member: str,
+        text: str,
+        name: str = "",
+        closes_at_quorum: bool = True,
     ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
         """A typed vote (number, label or synonym), for the terminal and typed chat."""
-        session, pack = await self._load(session_id)
-        question = voting.current_question(pack, session)
-        if question is None:
-            raise TeamSessionFinished()
-        option = resolve_answer(question, text)
+        option_id = await self._typed_option(session_id, text)
         return await self.vote(
-            session_id=session_id, step=step, member=member, option_id=option.id, name=name
+            session_id=session_id,
+            step=step,
+            member=member,
+            option_id=option_id,
+            name=name,
+            closes_at_quorum=closes_at_quorum,
         )
+
+    async def decide(
+        self, *, session_id: str, step: int, member: str, option_id: str, can_manage: bool
+    ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
+        """The starter (or a manager) settles a tie: the question closes on the chosen option."""
+        return await self._change(
+            session_id,
+            lambda pack, session: voting.decide_tie(
+                pack,
+                session,
+                member=member,
+                option_id=option_id,
+                step=step,
+                can_manage=can_manage,
+                now=self._clock(),
+            ),
+        )
+
+    async def decide_text(
+        self, *, session_id: str, step: int, member: str, text: str, can_manage: bool
+    ) -> TeamQuestionReply | TeamResultReply | TeamAdvanced:
+        """A typed tie decision (number, label or synonym of one of the tied options)."""
+        option_id = await self._typed_option(session_id, text)
+        return await self.decide(
+            session_id=session_id, step=step, member=member, option_id=option_id, can_manage=can_manage
+        )
+
+    async def accept(
+        self, *, session_id: str, member: str, can_manage: bool, choice: str = ""
+    ) -> TeamResultReply:
+        """The decision record becomes accepted; a tied result needs `choice` among the tied."""
+
+        def step(pack: Pack, session: TeamSession) -> TeamSession:
+            ranking = rank_team(pack, session.closed)
+            names = {s.subject_id: s.name for s in ranking.ranking}
+            return voting.accept_record(
+                session,
+                member=member,
+                can_manage=can_manage,
+                choice=choice,
+                top=ranking.tied or (ranking.top.subject_id,),
+                names=names,
+                now=self._clock(),
+            )
+
+        reply = await self._change(session_id, step)
+        if not isinstance(reply, TeamResultReply):
+            raise TeamSessionFinished()  # unreachable: only a finished session can be accepted
+        return reply
 
     async def advance(
         self, *, session_id: str, step: int, member: str, can_manage: bool
@@ -166,9 +250,33 @@ class TeamEngine:
         return result_reply(pack, session)
 
     async def record(self, session_id: str) -> str:
-        """The session as a Markdown architecture decision record."""
+        """The session's decision record as MADR Markdown, numbered among its channel's records."""
+        return record_markdown(await self.record_of(session_id))
+
+    async def record_of(self, session_id: str) -> DecisionRecord:
+        """The decision record as data (its file name, status, chosen option...)."""
         session, pack = await self._load(session_id)
-        return decision_record(pack, session)
+        return build_record(pack, session, place=await self._place(session))
+
+    async def records(self, *, platform: str, workspace: str | None = None) -> tuple[RecordEntry, ...]:
+        """Every record of a platform (or one workspace of it), numbered per channel, oldest first."""
+        sessions = [
+            s
+            for s in await self.store.teams_in(platform=platform, workspace=workspace)
+            if s.key.advisor == self.advisor
+        ]
+        channels: dict[tuple[str, str], list[TeamSession]] = {}
+        for session in sessions:
+            channels.setdefault((session.key.workspace, session.key.channel), []).append(session)
+        entries: list[RecordEntry] = []
+        for _, peers in sorted(channels.items()):
+            numbered = places(peers)
+            for session in sorted(peers, key=lambda s: numbered[s.id].number):
+                pack = self.registry.version(self.advisor, session.pack_version)
+                if pack is None:
+                    continue  # decided on a knowledge version no longer loaded: nothing to read it with
+                entries.append(entry_of(build_record(pack, session, place=numbered[session.id]), session))
+        return tuple(entries)
 
     async def session(self, session_id: str) -> TeamSession:
         return (await self._load(session_id))[0]
@@ -193,6 +301,25 @@ class TeamEngine:
                     return TeamAdvanced(closed, present(pack, saved))
             return present(pack, saved)
         raise RetriesExhausted(what="this team session", attempts=MAX_RETRIES)
+
+    async def _typed_option(self, session_id: str, text: str) -> str:
+        session, pack = await self._load(session_id)
+        question = voting.current_question(pack, session)
+        if question is None:
+            raise TeamSessionFinished()
+        return resolve_answer(question, text).id
+
+    async def _place(self, session: TeamSession) -> RecordPlace:
+        """The session's number among its channel's sessions, and whether a later one superseded it."""
+        key = session.key
+        peers = [
+            s
+            for s in await self.store.teams_in(platform=key.platform, workspace=key.workspace)
+            if s.key.channel == key.channel and s.key.advisor == key.advisor
+        ]
+        if not any(s.id == session.id for s in peers):
+            peers.append(session)
+        return places(peers)[session.id]
 
     async def _load(self, session_id: str) -> tuple[TeamSession, Pack]:
         session = await self.store.get_team_by_id(session_id)

@@ -8,14 +8,23 @@ from bot.team import voting as team
 from bot.team.replies import TeamClosedReply, TeamQuestionReply, TeamResultReply
 from bot.team.session import TeamSession
 from bot.team.tally import closed_tally, count_picks, current_tally, outcome
-from bot.team.voting import TIE_RULE
+
+
+def decider(session: TeamSession) -> str:
+    return f"{session.name_of(session.starter)} (who started) or anyone who can manage the channel"
 
 
 def advance_rule(session: TeamSession) -> str:
-    rule = f"{session.name_of(session.starter)} (who started) or anyone who can manage the channel"
+    rule = decider(session)
     if session.quorum:
         rule += f"; it also moves on by itself at {session.quorum} vote(s)"
     return rule
+
+
+def tie_policy(session: TeamSession) -> str:
+    return (
+        f"A tie waits for {decider(session)} to choose among the tied options; votes may change until then."
+    )
 
 
 def question_reply(pack: Pack, session: TeamSession, *, notice: str = "") -> TeamQuestionReply | None:
@@ -24,6 +33,8 @@ def question_reply(pack: Pack, session: TeamSession, *, notice: str = "") -> Tea
     tally = current_tally(pack, session)
     if question is None or tally is None:
         return None
+    choices = numbered_choices(question)
+    waiting = session.awaiting_decision and tally.is_tied
     return TeamQuestionReply(
         session_id=session.id,
         step=session.step,
@@ -33,12 +44,15 @@ def question_reply(pack: Pack, session: TeamSession, *, notice: str = "") -> Tea
         question_id=question.id,
         prompt=question.prompt,
         why=question.why,
-        choices=numbered_choices(question),
+        choices=choices,
         tally=tally,
         anonymous=session.anonymous,
         quorum=session.quorum,
-        tie_rule=TIE_RULE,
         advance_rule=advance_rule(session),
+        tie_policy=tie_policy(session),
+        decider=decider(session),
+        awaiting_decision=waiting,
+        tied=tuple(c for c in choices if c.id in tally.leaders) if waiting else (),
         notice=notice,
     )
 
@@ -57,30 +71,43 @@ def closed_reply(pack: Pack, session: TeamSession, index: int) -> TeamClosedRepl
         prompt=tally.prompt,
         tally=tally,
         chosen=chosen,
-        tie_broken=closed.tie_broken,
-        tie_rule=TIE_RULE,
         anonymous=session.anonymous,
+        tied=tally.labels(closed.tied) if closed.was_tied else (),
+        decided_by=session.name_of(closed.decided_by) if closed.decided_by else "",
     )
 
 
 def result_reply(pack: Pack, session: TeamSession) -> TeamResultReply:
-    """The team's ranking, each member's own pick and the splits (so far, or final)."""
+    """The team's ranking, each member's own pick, the splits and warnings (so far, or final)."""
     out = outcome(pack, session)
-    runner = out.recommendation.runner_up
+    ranking = out.ranking
+    runner = ranking.runner_up
     runner_subject = pack.subject(runner.subject_id) if runner else None
+    on_top = ranking.tied or (ranking.top.subject_id,)
+    names = {s.subject_id: s.name for s in ranking.ranking}
+    accepted = session.accepted
     return TeamResultReply(
         session_id=session.id,
         step=session.step,
         topic=session.topic,
         advisor_title=pack.title,
         finished=session.is_finished,
-        recommendation=out.recommendation,
+        ranking=ranking,
         reconsider_when=tuple(c.text for c in runner_subject.best_for) if runner_subject else (),
         picks=out.picks,
         splits=out.splits,
         participants=tuple(session.name_of(m) for m in session.members),
         anonymous=session.anonymous,
         pick_counts=count_picks(out.picks),
+        first_choices=out.first_choices,
+        swing=out.swing,
+        warnings=out.warnings,
+        starter=session.name_of(session.starter),
+        accepted_by=session.name_of(accepted.member) if accepted else "",
+        accepted_choice=names.get(accepted.choice, accepted.choice) if accepted else "",
+        accept_choices=tuple((s, names[s]) for s in on_top)
+        if session.is_finished and accepted is None
+        else (),
     )
 
 

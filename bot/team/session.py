@@ -4,6 +4,9 @@ The session's `step` moves only when a question closes, so the 30 buttons presse
 question all name the same step and all count; a vote for an older step is explained as
 "closed". Members' answers are not kept twice: each closed question keeps its votes, and a
 member's individual path is read back from them (`tally.member_answers`).
+
+A question never closes on a tie by itself: it waits, open, for the starter (or a manager)
+to choose among the tied options, and the closed question remembers who chose between which.
 """
 
 from __future__ import annotations
@@ -37,7 +40,24 @@ class ClosedQuestion:
     chosen: str
     votes: tuple[tuple[str, str], ...]
     """(member, option id) in the order the members first voted."""
-    tie_broken: bool
+    tied: tuple[str, ...] = ()
+    """The option ids that shared the most votes when it closed; empty when one option led."""
+    decided_by: str = ""
+    """Who chose among `tied` (the starter or a manager); empty when one option led."""
+
+    @property
+    def was_tied(self) -> bool:
+        return len(self.tied) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """The starter (or a manager) signed the decision record: its status becomes accepted."""
+
+    member: str
+    at: datetime
+    choice: str
+    """The subject id accepted: the team's top pick, or the one chosen among tied top picks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +84,10 @@ class TeamSession:
     status: TeamStatus = TeamStatus.OPEN
     left: tuple[str, ...] = ()
     """Members the platform reported as gone from the channel: their new votes are refused."""
+    awaiting_decision: bool = False
+    """Next, the quorum or a full round met a tie: the open question waits for the starter."""
+    finished_at: datetime | None = None
+    accepted: Acceptance | None = None
 
     @property
     def current_votes(self) -> dict[str, str]:

@@ -1,28 +1,33 @@
-"""Team sessions, pure steps: a channel walks one path by majority vote.
+"""Team sessions, pure steps: a channel walks one path, question by question, on its votes.
 
 Each step returns a new session; none touches I/O. Re-applying a vote changes nothing, so a
-retry after a store conflict never counts a vote twice.
+retry after a store conflict never counts a vote twice. The option with the most votes
+decides the path; a tie is never settled by the order of the options: the question stays
+open until the starter (or a manager) chooses among the tied options (`decide_tie`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from bot.errors import (
+    ChoiceNeeded,
     MemberLeft,
+    NotAllowedToAccept,
     NotAllowedToAdvance,
+    NotAllowedToDecide,
+    NotATiedOption,
+    NoTieToDecide,
     NoVotesYet,
+    RecordNotReady,
     TeamSessionFinished,
     UnknownAnswer,
     VoteClosed,
 )
 from bot.pack.model import RESULT, Pack, Question
-from bot.team.session import ClosedQuestion, TeamKey, TeamSession, TeamStatus
-
-TIE_RULE = "A tie goes to the option listed first among the tied ones."
-"""Stated under every team question, so nobody is surprised by how a tie is settled."""
+from bot.team.session import Acceptance, ClosedQuestion, TeamKey, TeamSession, TeamStatus
 
 
 def start_session(
@@ -40,7 +45,7 @@ def start_session(
     return TeamSession(
         id=session_id,
         key=key,
-        topic=topic.strip() or pack.title,
+        topic=" ".join(topic.split()) or pack.title,  # one line: it titles messages and the record
         starter=starter,
         anonymous=anonymous,
         quorum=max(0, quorum),
@@ -100,11 +105,15 @@ def vote(
     step: int,
     now: datetime,
     name: str = "",
+    closes_at_quorum: bool = True,
 ) -> TeamSession:
     """Record (or change) `member`'s vote on the open question.
 
     Re-applying the same vote returns the session unchanged, so a retry after a store
-    conflict never counts a vote twice. When the quorum is reached the question closes.
+    conflict never counts a vote twice. When the quorum is reached the question closes, or
+    waits for the starter on a tie; a question already waiting closes as soon as a changed
+    vote gives one option the lead. `closes_at_quorum=False` leaves closing to the caller
+    (the terminal gives every member a turn first).
     """
     question = _check_open(pack, session, step)
     if member in session.left:
@@ -119,7 +128,7 @@ def vote(
     if name:
         names[member] = name
     voted = replace(session, votes=tuple(votes.items()), names=tuple(names.items()), updated_at=now)
-    if voted.quorum and len(votes) >= voted.quorum:
+    if voted.awaiting_decision or (closes_at_quorum and voted.quorum and len(votes) >= voted.quorum):
         return close(pack, voted, now=now)
     return voted
 
@@ -129,36 +138,90 @@ def may_advance(session: TeamSession, member: str, *, can_manage: bool) -> bool:
     return member == session.starter or can_manage
 
 
-def decide(question: Question, votes: Mapping[str, str]) -> tuple[str, bool]:
-    """(winning option id, whether a tie was broken); ties go to the option listed first."""
+def leaders(question: Question, votes: Mapping[str, str]) -> tuple[str, ...]:
+    """The option ids sharing the most votes, in the pack's order; empty before any vote."""
     counts = {o.id: 0 for o in question.options}
     for option_id in votes.values():
         if option_id in counts:
             counts[option_id] += 1
-    best = max(counts.values())
-    tied = [o for o, n in counts.items() if n == best]
-    return tied[0], len(tied) > 1
+    best = max(counts.values(), default=0)
+    if best == 0:
+        return ()
+    return tuple(o for o, n in counts.items() if n == best)
 
 
 def close(pack: Pack, session: TeamSession, *, now: datetime) -> TeamSession:
-    """Close the open question on its majority and move the team to the next one."""
+    """Close the open question on the option with the most votes, or wait on a tie.
+
+    A tie leaves the question open, marked as waiting for the starter's decision; the
+    members may still change their votes, and a change that breaks the tie closes it.
+    """
     question = current_question(pack, session)
     if question is None:
         raise TeamSessionFinished()
     if not session.votes:
         raise NoVotesYet()
-    chosen, tie_broken = decide(question, session.current_votes)
+    top = leaders(question, session.current_votes)
+    if len(top) > 1:
+        if session.awaiting_decision:
+            return session
+        return replace(session, awaiting_decision=True, updated_at=now)
+    return _close_on(pack, session, question, top[0], tied=(), decided_by="", now=now)
+
+
+def _close_on(
+    pack: Pack,
+    session: TeamSession,
+    question: Question,
+    chosen: str,
+    *,
+    tied: tuple[str, ...],
+    decided_by: str,
+    now: datetime,
+) -> TeamSession:
     path = (*session.path, (question.id, chosen))
     finished = pack.position(path) == RESULT
+    closed = ClosedQuestion(question.id, chosen, session.votes, tied=tied, decided_by=decided_by)
     return replace(
         session,
         path=path,
-        closed=(*session.closed, ClosedQuestion(question.id, chosen, session.votes, tie_broken)),
+        closed=(*session.closed, closed),
         votes=(),
         step=session.step + 1,
         updated_at=now,
+        awaiting_decision=False,
         status=TeamStatus.FINISHED if finished else TeamStatus.OPEN,
+        finished_at=now if finished else None,
     )
+
+
+def decide_tie(
+    pack: Pack,
+    session: TeamSession,
+    *,
+    member: str,
+    option_id: str,
+    step: int,
+    can_manage: bool,
+    now: datetime,
+) -> TeamSession:
+    """The starter (or a manager) chooses among the tied options; the question closes on it.
+
+    Allowed whenever the open question's votes are tied for the most, so a decision may
+    come before anyone pressed Next; refused when one option leads (Next closes on it).
+    """
+    question = _check_open(pack, session, step)
+    if not may_advance(session, member, can_manage=can_manage):
+        raise NotAllowedToDecide(member=member, starter=session.name_of(session.starter))
+    tied = leaders(question, session.current_votes)
+    if len(tied) < 2:
+        lead = question.option(tied[0]) if tied else None
+        raise NoTieToDecide(leader=lead.label if lead else "")
+    if option_id not in tied:
+        option = question.option(option_id)
+        labels = [o.label for o in question.options if o.id in tied]
+        raise NotATiedOption(chosen=option.label if option else option_id, tied=labels)
+    return _close_on(pack, session, question, option_id, tied=tied, decided_by=member, now=now)
 
 
 def close_and_advance(
@@ -187,7 +250,9 @@ def forget_member(session: TeamSession, member: str) -> TeamSession:
     the counts and shows "a former member" where the name was. Each forgotten member gets an
     alias of their own (`former-1`, `former-2`...), so tallies still count distinct people.
     """
-    if member not in session.members and member != session.starter:
+    deciders = {c.decided_by for c in session.closed}
+    accepter = session.accepted.member if session.accepted else ""
+    if member not in session.members and member not in (session.starter, accepter) and member not in deciders:
         return session
     taken = {m for m in (*session.members, session.starter) if m.startswith("former-")}
     number = 1
@@ -198,13 +263,19 @@ def forget_member(session: TeamSession, member: str) -> TeamSession:
     def swap(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         return tuple((alias if who == member else who, what) for who, what in pairs)
 
+    def one(who: str) -> str:
+        return alias if who == member else who
+
     names = tuple((who, name) for who, name in session.names if who != member)
+    accepted = session.accepted
     return replace(
         session,
-        starter=alias if session.starter == member else session.starter,
-        closed=tuple(replace(c, votes=swap(c.votes)) for c in session.closed),
+        starter=one(session.starter),
+        closed=tuple(replace(c, votes=swap(c.votes), decided_by=one(c.decided_by)) for c in session.closed),
         votes=swap(session.votes),
         names=(*names, (alias, FORMER_MEMBER)),
+        left=tuple(one(m) for m in session.left),
+        accepted=replace(accepted, member=one(accepted.member)) if accepted else None,
     )
 
 
@@ -217,3 +288,34 @@ def mark_presence(session: TeamSession, member: str, *, present: bool, now: date
         return session
     left = tuple(m for m in session.left if m != member) if present else (*session.left, member)
     return replace(session, left=left, updated_at=now)
+
+
+def accept_record(
+    session: TeamSession,
+    *,
+    member: str,
+    can_manage: bool,
+    choice: str,
+    top: Collection[str],
+    names: Mapping[str, str],
+    now: datetime,
+) -> TeamSession:
+    """The decision record becomes accepted: by the starter or a manager, once finished.
+
+    `top` is the subject ids sharing the team's top score (one unless tied); with a tie the
+    accepter must choose one of them, which is how a tied result gets decided by a person.
+    Accepting again changes nothing.
+    """
+    if not session.is_finished:
+        raise RecordNotReady()
+    if not may_advance(session, member, can_manage=can_manage):
+        raise NotAllowedToAccept(member=member, starter=session.name_of(session.starter))
+    if session.accepted is not None:
+        return session
+    tied = [names.get(t, t) for t in top]
+    if len(top) > 1 and not choice:
+        raise ChoiceNeeded(tied=tied)
+    chosen = choice or next(iter(top))
+    if chosen not in top:
+        raise ChoiceNeeded(tied=tied, given=names.get(chosen, chosen))
+    return replace(session, accepted=Acceptance(member, now, chosen), updated_at=now)

@@ -327,6 +327,34 @@ def click_payload(
     )
 
 
+def modal_submit_payload(
+    user_obj: dict[str, Any],
+    *,
+    custom_id: str,
+    values: dict[str, Any],
+    guild_id: str | None = GUILD_ID,
+) -> dict[str, Any]:
+    """A modal submit as the gateway delivers it: each field wrapped in its Label (type 18).
+
+    A string value is a text input (type 4), a bool a checkbox (type 23).
+    """
+    components = [
+        {
+            "type": 18,
+            "id": index * 2 + 1,
+            "component": {
+                "type": 23 if isinstance(value, bool) else 4,
+                "id": index * 2 + 2,
+                "custom_id": field,
+                "value": value,
+            },
+        }
+        for index, (field, value) in enumerate(values.items())
+    ]
+    data = {"custom_id": custom_id, "components": components}
+    return _base(user_obj=user_obj, guild_id=guild_id, type=5, data=data)
+
+
 def feed_interaction(client: Any, payload: dict[str, Any]) -> None:
     """Hand one INTERACTION_CREATE to the client exactly as its gateway does.
 

@@ -79,6 +79,7 @@ class FakeSlack:
         self.uploads: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         """(file id, content) of every file uploaded through files.getUploadURLExternal's URL."""
         self._timestamps = itertools.count(1)
+        self._view_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
         app = web.Application()
@@ -144,6 +145,11 @@ class FakeSlack:
             )
         if method == "files.completeUploadExternal":
             return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in _files(body)]})
+        if method == "views.open":
+            # What Slack answers: the view as opened, with its id (the modal's own state lives in Slack).
+            view = body.get("view", "{}")
+            opened = json.loads(view) if isinstance(view, str) else dict(view)
+            return web.json_response({"ok": True, "view": {"id": f"V{next(self._view_ids)}", **opened}})
         if method == "chat.postMessage":
             # Every posted message gets its own ts, as in Slack: a thread hangs off it.
             ts = f"1700000000.{next(self._timestamps):06d}"

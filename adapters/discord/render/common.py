@@ -136,8 +136,11 @@ def add_choices(
     action: Action,
     question_id: str,
     placeholder: str,
+    row: int = 0,
+    label_prefix: str = "",
+    style: discord.ButtonStyle = discord.ButtonStyle.primary,
 ) -> None:
-    """Buttons on row 0 while they fit (5), else one select; for answers and team votes.
+    """Buttons on one row while they fit (5), else one select; for answers, team votes, tie decisions.
 
     The select carries the question id where a button carries the option id; the option
     chosen arrives in the interaction's `values`.
@@ -146,14 +149,14 @@ def add_choices(
     if len(choices) <= ROW_WIDTH:
         for choice in choices:
             chosen = ActionId(key, step, action, choice.id)
-            view.add_item(button(chosen, choice.label, row=0, style=discord.ButtonStyle.primary))
+            view.add_item(button(chosen, label_prefix + choice.label, row=row, style=style))
         return
     view.add_item(
         discord.ui.Select(
             custom_id=ActionId(key, step, action, question_id).encode(),
             placeholder=clip(placeholder, SELECT_PLACEHOLDER),
             options=[discord.SelectOption(label=clip(c.label, SELECT_LABEL), value=c.id) for c in choices],
-            row=0,
+            row=row,
         )
     )
 

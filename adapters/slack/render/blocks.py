@@ -91,16 +91,27 @@ def fit_blocks(blocks: Iterable[Block]) -> tuple[Block, ...]:
 
 
 def choice_elements(
-    choices: Sequence[Choice], *, key: str, step: int, action: Action, placeholder: str
+    choices: Sequence[Choice],
+    *,
+    key: str,
+    step: int,
+    action: Action,
+    placeholder: str,
+    label_prefix: str = "",
+    select_suffix: str = "",
 ) -> list[dict[str, Any]]:
-    """Buttons while they fit on a line (5), else one static select; for answers and team votes."""
+    """Buttons while they fit on a line (5), else one static select; for answers and team votes.
+
+    `select_suffix` keeps a second select in the same message (a team's tie decision) apart:
+    Slack wants every action_id in a message to be different.
+    """
     choices = choices[:MAX_OPTIONS]
     if len(choices) <= MAX_BUTTON_OPTIONS:
-        return [button(c.label, ActionId(key, step, action, c.id)) for c in choices]
+        return [button(label_prefix + c.label, ActionId(key, step, action, c.id)) for c in choices]
     return [
         {
             "type": "static_select",
-            "action_id": f"{SELECT_PREFIX}:{key}:{step}",
+            "action_id": f"{SELECT_PREFIX}:{key}:{step}{select_suffix}",
             "placeholder": plain_text(placeholder, PLACEHOLDER),
             "options": [
                 {

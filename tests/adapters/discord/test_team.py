@@ -17,7 +17,7 @@ from bot.team.replies import TeamAdvanced, TeamQuestionReply
 from bot.team.session import TeamKey
 from tests.adapters.discord.conftest import ANN, BEN, BOT_TOKEN, Bot, MakeBot
 from tests.conftest import Clock
-from tests.fakes.discord_api import APP_ID, Call, click_payload, command_payload, user
+from tests.fakes.discord_api import APP_ID, Call, click_payload, command_payload, modal_submit_payload, user
 
 CY = user("446", "cy")
 EPHEMERAL = 64
@@ -82,7 +82,8 @@ async def test_team_start_posts_a_public_question_with_votes_next_and_the_rules(
     assert "What are you building?" in question["description"]
     assert "**Web pages**: 0" in question["description"]
     assert "ann (who started) or anyone who can manage the channel" in question["footer"]["text"]
-    assert "A tie goes to the option listed first" in question["footer"]["text"]
+    assert "A tie waits for ann (who started)" in question["footer"]["text"]
+    assert "listed first" not in str(call.body)
     assert labels(call) == [["Web pages", "JSON API", "Not sure"], ["Next"]]
     assert ActionId.decode(custom_id(call, "Web pages")).action is Action.VOTE
 
@@ -123,13 +124,14 @@ async def test_three_members_vote_change_their_minds_and_reach_a_result_with_the
     assert "What are you building? Web pages 2 (ann, ben), JSON API 1 (cy) → Web pages" in splits
     assert "Do editors need an admin? Yes, an admin 2 (ann, ben), No admin 1 (cy)" in splits
     assert field(result.body, "Participants") == "ann, ben, cy"
+    assert "+ 2 of 3: Alpha renders pages. (Web pages)" in field(result.body, "Why")
+    assert "Accept decision" in labels(Call("POST", "", {"data": result.body}, 0.0))[0]
     ((name, data),) = result.files
-    assert name.startswith("decision-record-")
-    assert name.endswith(".md")
+    assert name == "0001-shop-rewrite.md"
     record = data.decode()
-    assert record.startswith("# Decision record: Shop rewrite")
-    assert "| Web pages | 2 | ann, ben |" in record
-    assert "We choose **Alpha**" in record
+    assert "\n# Shop rewrite: Alpha\n" in record
+    assert "| 1 | What are you building? | Web pages | Web pages 2 (ann, ben); JSON API 1 (cy) |" in record
+    assert 'Chosen option: "Alpha"' in record
 
 
 async def test_next_is_for_the_starter_or_a_channel_manager(bot: Bot) -> None:
@@ -204,7 +206,7 @@ async def test_the_record_button_posts_the_markdown_file(bot: Bot) -> None:
 
     assert exported.body["type"] == 4
     ((name, data),) = exported.files
-    assert name == f"decision-record-{ActionId.decode(custom_id(q1, 'Next')).conversation_id}.md"
+    assert name == "0001-shop-rewrite.md"
     assert data.decode() == result.files[0][1].decode()
 
 
@@ -295,6 +297,7 @@ async def test_team_traffic_logs_no_token(bot: Bot, caplog: pytest.LogCaptureFix
     attached = install_token_redaction()
     try:
         payload = command_payload(ANN, action="team")
+        payload["data"]["options"].append({"name": "topic", "type": 3, "value": "Logs"})
         q1 = await bot.api.wait_callback(bot.feed(payload))
         click = click_payload(ANN, custom_id=custom_id(q1, "Web pages"), components=components(q1), flags=0)
         await bot.api.wait_callback(bot.feed(click))
@@ -362,3 +365,116 @@ async def test_anonymous_session_with_a_quorum_closes_by_itself(bot: Bot) -> Non
     await vote(bot, ANN, q1, "JSON API")
     (post,) = await followups(bot)
     assert "How big is it?" in embed(post.body)["description"], "the quorum closed question 1"
+
+
+def as_call(post: Call) -> Call:
+    """A followup message, shaped like an interaction callback so the helpers above read it."""
+    return Call("POST", post.path, {"type": 4, "data": post.body}, post.at)
+
+
+def manager_click(who: dict[str, Any], on: Call, label: str) -> dict[str, Any]:
+    payload = click_payload(who, custom_id=custom_id(on, label), components=components(on), flags=0)
+    payload["member"]["permissions"] = MANAGER_PERMISSIONS
+    return payload
+
+
+async def test_a_one_one_one_split_waits_for_the_starter_or_a_manager(bot: Bot) -> None:
+    q1 = await start_team(bot)
+    await vote(bot, ANN, q1, "Web pages")
+    await vote(bot, BEN, q1, "JSON API")
+    await vote(bot, CY, q1, "Not sure")
+
+    waiting = await bot.click(ANN, custom_id(q1, "Next"), components(q1), flags=0)
+
+    assert waiting.body["type"] == 7
+    description = embed(waiting.body["data"])["description"]
+    assert "**A tie:** **Web pages**, **JSON API** and **Not sure** have 1 vote(s) each." in description
+    assert labels(waiting)[2] == ["Decide: Web pages", "Decide: JSON API", "Decide: Not sure"]
+    assert ActionId.decode(custom_id(waiting, "Decide: JSON API")).action is Action.DECIDE
+
+    refused = await bot.click(BEN, custom_id(waiting, "Decide: JSON API"), components(waiting), flags=0)
+    assert refused.body["data"]["flags"] == EPHEMERAL
+    assert "Only ann, who started this session" in refused.body["data"]["content"]
+
+    decided = await bot.api.wait_callback(bot.feed(manager_click(BEN, waiting, "Decide: JSON API")))
+    assert decided.body["type"] == 7
+    closed = embed(decided.body["data"])["description"]
+    assert "A tie between Web pages, JSON API and Not sure: **ben** chose **JSON API**." in closed
+    (post,) = await followups(bot)
+    assert "How big is it?" in embed(post.body)["description"]
+
+
+async def test_five_members_split_two_two_one_wait_for_the_starter(bot: Bot) -> None:
+    q1 = await start_team(bot)
+    five = [ANN, BEN, CY, user("447", "dee"), user("448", "eve")]
+    for who, label in zip(five, ["Web pages", "JSON API", "Web pages", "JSON API", "Not sure"], strict=True):
+        await vote(bot, who, q1, label)
+    waiting = await bot.click(ANN, custom_id(q1, "Next"), components(q1), flags=0)
+    assert labels(waiting)[2] == ["Decide: Web pages", "Decide: JSON API"]
+    decided = await bot.click(ANN, custom_id(waiting, "Decide: Web pages"), components(waiting), flags=0)
+    assert "**ann** chose **Web pages**" in embed(decided.body["data"])["description"]
+    (post,) = await followups(bot)
+    assert "Do editors need an admin?" in embed(post.body)["description"]
+
+
+async def test_the_starter_accepts_the_decision(bot: Bot) -> None:
+    q1 = await start_team(bot)
+    await vote(bot, ANN, q1, "Web pages")
+    await bot.click(ANN, custom_id(q1, "Next"), components(q1), flags=0)
+    (post,) = await followups(bot)
+    q2 = as_call(post)
+    await vote(bot, ANN, q2, "Yes, an admin")
+    await bot.click(ANN, custom_id(q2, "Next"), components(q2), flags=0)
+    result = as_call((await followups(bot, count=2))[-1])
+    assert 'status: "proposed"' in (await followups(bot, count=2))[-1].files[0][1].decode()
+
+    refused = await bot.click(BEN, custom_id(result, "Accept decision"), components(result), flags=0)
+    assert "Only ann, who started this session" in refused.body["data"]["content"]
+
+    accepted = await bot.click(ANN, custom_id(result, "Accept decision"), components(result), flags=0)
+
+    assert accepted.body["type"] == 7
+    assert embed(accepted.body["data"])["title"] == "Shop rewrite: Team decision: Alpha"
+    assert field(accepted.body["data"], "Decision") == "Accepted by ann: Alpha."
+    assert "Accept decision" not in [label for row in labels(accepted) for label in row]
+    said = (await followups(bot, count=3))[-1]
+    assert said.body["content"] == "ann accepted the decision: **Alpha**."
+    ((name, data),) = said.files
+    assert name == "0001-shop-rewrite.md"
+    assert 'status: "accepted"' in data.decode()
+
+
+async def test_team_without_a_topic_opens_a_modal_and_its_submit_starts_the_session(bot: Bot) -> None:
+    payload = command_payload(ANN, action="team")
+    payload["data"]["options"].append({"name": "quorum", "type": 4, "value": 3})
+    opened = await bot.api.wait_callback(bot.feed(payload))
+
+    assert opened.body["type"] == 9  # MODAL
+    modal = opened.body["data"]
+    assert modal["custom_id"] == "adv-team-start"
+    assert modal["title"] == "Start a team decision"
+    fields = [row["component"] for row in modal["components"]]
+    assert [f["custom_id"] for f in fields] == ["topic", "anonymous", "quorum"]
+    assert fields[2]["value"] == "3", "the quorum option is filled in"
+
+    bad = modal_submit_payload(
+        BEN, custom_id="adv-team-start", values={"topic": "Billing", "anonymous": False, "quorum": "lots"}
+    )
+    refused = await bot.api.wait_callback(bot.feed(bad))
+    assert refused.body["data"]["flags"] == EPHEMERAL
+    assert "'lots' is not a quorum" in refused.body["data"]["content"]
+
+    good = modal_submit_payload(
+        BEN,
+        custom_id="adv-team-start",
+        values={"topic": " Billing  service ", "anonymous": True, "quorum": "2"},
+    )
+    started = await bot.api.wait_callback(bot.feed(good))
+
+    assert started.body["type"] == 4
+    assert started.body["data"].get("flags", 0) & EPHEMERAL == 0
+    question = embed(started.body["data"])
+    assert question["title"] == "Billing service: team question 1"
+    assert "anonymous" in question["footer"]["text"]
+    assert "ben (who started)" in question["footer"]["text"]
+    assert "moves on by itself at 2 vote(s)" in question["footer"]["text"]

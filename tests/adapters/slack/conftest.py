@@ -226,6 +226,49 @@ class SlackHarness:
         status, _ = await self.post(self.click_body(value, user=user, **kwargs))
         return status
 
+    def view_submission_body(
+        self, view: dict[str, Any], *, values: dict[str, Any], user: str = "U1", trigger: str | None = None
+    ) -> str:
+        """A modal's view_submission: the view as views.open sent it, with what the user typed."""
+        submitted = {**view, "id": "V1", "team_id": TEAM, "state": {"values": values}}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": trigger or f"trigger-{self.next_id()}",
+            "view": submitted,
+            "response_urls": [],
+        }
+        return "payload=" + urllib.parse.quote(json.dumps(payload))
+
+    async def submit(
+        self, view: dict[str, Any], *, values: dict[str, Any], user: str = "U1"
+    ) -> tuple[int, str]:
+        return await self.post(self.view_submission_body(view, values=values, user=user))
+
+    def shortcut_body(self, callback_id: str, *, message: dict[str, Any], user: str = "U1") -> str:
+        """A message shortcut on `message` in the test channel."""
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": f"trigger-{self.next_id()}",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "channel": {"id": CHANNEL, "name": "general"},
+            "message": message,
+            "message_ts": message.get("ts"),
+            "response_url": self.fake.response_url(f"shortcut-{self.next_id()}"),
+            "token": "legacy",
+            "action_ts": "1700000002.1",
+        }
+        return "payload=" + urllib.parse.quote(json.dumps(payload))
+
+    async def shortcut(self, callback_id: str, *, message: dict[str, Any], user: str = "U1") -> int:
+        status, _ = await self.post(self.shortcut_body(callback_id, message=message, user=user))
+        return status
+
     def event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> str:
         return json.dumps(
             {

@@ -36,6 +36,10 @@ def _check_shape(manifest: dict[str, Any]) -> None:
     assert len(slash["command"]) <= 32
     assert len(slash["description"]) <= 2000
     assert len(slash["usage_hint"]) <= 1000
+    shortcuts = {s["callback_id"]: s for s in features["shortcuts"]}
+    decide = shortcuts["adv-team-from-message"]  # adapters/slack/team.py SHORTCUT_CALLBACK
+    assert (decide["type"], decide["name"]) == ("message", "Decide a framework here")
+    assert all(len(s["name"]) <= 24 and len(s["description"]) <= 150 for s in shortcuts.values())
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "commands",
         "chat:write",

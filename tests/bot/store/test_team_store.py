@@ -11,7 +11,7 @@ import pytest
 
 from bot.errors import TeamSessionExists, VersionConflict
 from bot.store.base import TeamStore
-from bot.team.session import ClosedQuestion, TeamKey, TeamSession, TeamStatus
+from bot.team.session import Acceptance, ClosedQuestion, TeamKey, TeamSession, TeamStatus
 from tests.bot.store.conftest import Backend
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
@@ -30,7 +30,9 @@ def session(sid: str = "t1", *, key: TeamKey = KEY) -> TeamSession:
         quorum=3,
         pack_version="v1",
         path=(("kind", "pages"),),
-        closed=(ClosedQuestion("kind", "pages", (("444", "pages"), ("445", "api")), True),),
+        closed=(
+            ClosedQuestion("kind", "pages", (("444", "pages"), ("445", "api")), ("pages", "api"), "444"),
+        ),
         votes=(("445", "need"),),
         names=(("444", "ann"), ("445", "bén")),
         step=2,
@@ -112,3 +114,42 @@ async def test_who_left_survives_the_round_trip(team_store: TeamStore) -> None:
     loaded = await team_store.get_team_by_id("t1")
     assert loaded is not None
     assert loaded.left == ("bob",)
+
+
+@each_backend
+async def test_a_waiting_tie_and_an_acceptance_survive_the_round_trip(team_store: TeamStore) -> None:
+    created = await team_store.create_team(session())
+    changed = replace(
+        created,
+        awaiting_decision=True,
+        status=TeamStatus.FINISHED,
+        finished_at=NOW,
+        accepted=Acceptance("444", NOW, "alpha"),
+    )
+    await team_store.save_team(changed, expected_version=created.version)
+    loaded = await team_store.get_team_by_id("t1")
+    assert loaded is not None
+    assert loaded.awaiting_decision
+    assert loaded.finished_at == NOW
+    assert loaded.accepted == Acceptance("444", NOW, "alpha")
+    assert loaded.closed[0].tied == ("pages", "api")
+    assert loaded.closed[0].decided_by == "444"
+
+
+def test_a_tie_stored_before_ties_waited_reads_as_tied_without_a_decider() -> None:
+    """Rows written before this change hold [question, chosen, votes, tie_broken]."""
+    import json
+
+    from bot.store.codec import decode_team, encode_team
+
+    raw = json.loads(encode_team(replace(session(), status=TeamStatus.FINISHED)))
+    raw["closed"] = [
+        ["kind", "pages", [["444", "pages"], ["445", "api"]], True],
+        ["size", "small", [["444", "small"]], False],
+    ]
+    raw.pop("finished", None)
+    old = decode_team(session_id="t1", key=KEY, status="finished", version=3, data=json.dumps(raw))
+    assert old.closed[0].tied == ("pages", "api")
+    assert old.closed[0].decided_by == ""
+    assert old.closed[1].tied == ()
+    assert old.finished_at == old.updated_at

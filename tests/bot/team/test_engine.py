@@ -104,9 +104,9 @@ async def test_a_restart_mid_session_carries_on(db_path: Path, registry: PackReg
         assert isinstance(final, TeamAdvanced)
         assert isinstance(final.following, TeamResultReply)
         assert final.following.finished
-        assert final.following.recommendation.top.name == "Alpha"
+        assert final.following.ranking.top.name == "Alpha"
         record = await engine.record(start.session_id)
-        assert record.startswith("# Decision record: Shop rewrite")
+        assert "\n# Shop rewrite: Alpha\n" in record
 
         # A finished session frees the channel for the next one; the old one stays readable.
         new = await engine.start(key, starter="ben")
@@ -143,7 +143,8 @@ async def test_forget_takes_a_member_out_of_team_sessions_but_keeps_the_counts(
     sid = start.session_id
     await teams.vote(session_id=sid, step=1, member="alice", option_id="pages", name="Alice")
     await teams.vote(session_id=sid, step=1, member="bob", option_id="api", name="Bob")
-    await teams.advance(session_id=sid, step=1, member="alice", can_manage=False)
+    await teams.advance(session_id=sid, step=1, member="alice", can_manage=False)  # a tie: it waits
+    await teams.decide(session_id=sid, step=1, member="alice", option_id="pages", can_manage=False)
     await teams.vote(session_id=sid, step=2, member="alice", option_id="need", name="Alice")
 
     personal = Engine(store=store, team_store=store, registry=registry, advisor="tiny", clock=clock)
@@ -155,6 +156,7 @@ async def test_forget_takes_a_member_out_of_team_sessions_but_keeps_the_counts(
     assert "Alice" not in dict(session.names).values()
     assert session.starter == "former-1"
     assert dict(session.closed[0].votes) == {"former-1": "pages", "bob": "api"}
+    assert session.closed[0].decided_by == "former-1", "who decided the tie is forgotten too"
     assert session.current_votes == {"former-1": "need"}
     record = await teams.record(sid)
     assert "Alice" not in record
@@ -186,3 +188,82 @@ async def test_endless_conflicts_say_to_try_again_not_that_the_store_is_broken(
         await stormy.vote(session_id=start.session_id, step=1, member="bob", option_id="api")
     assert not isinstance(caught.value, StoreUnavailable)
     assert (await teams.session(start.session_id)).current_votes == {}
+
+
+@pytest.mark.parametrize(
+    ("members", "votes", "tied"),
+    [
+        (("ann", "ben", "cy"), ("pages", "api", "unsure"), ["pages", "api", "unsure"]),  # 1-1-1
+        (("ann", "ben", "cy", "dee", "eve"), ("pages", "api", "pages", "api", "unsure"), ["pages", "api"]),
+    ],
+)
+async def test_a_split_without_a_leader_waits_for_the_starter(
+    store: SqliteStore,
+    registry: PackRegistry,
+    clock: Clock,
+    members: tuple[str, ...],
+    votes: tuple[str, ...],
+    tied: list[str],
+) -> None:
+    from bot.errors import NotAllowedToDecide
+
+    engine = engine_on(store, registry, clock)
+    start = await engine.start(engine.key(platform="test", workspace="w1", channel="c1"), starter=members[0])
+    assert isinstance(start, TeamQuestionReply)
+    sid = start.session_id
+    for member, option in zip(members, votes, strict=True):
+        await engine.vote(session_id=sid, step=1, member=member, option_id=option, name=member.title())
+
+    waiting = await engine.advance(session_id=sid, step=1, member=members[0], can_manage=False)
+
+    assert isinstance(waiting, TeamQuestionReply)
+    assert waiting.step == 1
+    assert waiting.awaiting_decision
+    tied = [c.id for c in waiting.tied]
+    assert tied == sorted(
+        set(votes) - ({"unsure"} if len(members) == 5 else set()), key=["pages", "api", "unsure"].index
+    )
+    with pytest.raises(NotAllowedToDecide):
+        await engine.decide(session_id=sid, step=1, member=members[1], option_id="api", can_manage=False)
+    decided = await engine.decide(session_id=sid, step=1, member=members[1], option_id="api", can_manage=True)
+    assert isinstance(decided, TeamAdvanced)
+    assert decided.closed.tied == tuple(c.label for c in waiting.tied)
+    assert decided.closed.decided_by == members[1].title()
+    record = await engine.record(sid)
+    assert f"decided by {members[1].title()})" in record
+
+
+async def test_records_are_numbered_in_their_channel_accepted_and_listed(
+    store: SqliteStore, registry: PackRegistry, clock: Clock
+) -> None:
+    from datetime import timedelta
+
+    engine = engine_on(store, registry, clock)
+    key = engine.key(platform="test", workspace="w1", channel="c1")
+    sids = []
+    for topic in ("Backend framework", "Admin tool", "backend framework"):
+        start = await engine.start(key, starter="ann", starter_name="Ann", topic=topic)
+        assert isinstance(start, TeamQuestionReply)
+        sid = start.session_id
+        await engine.vote(session_id=sid, step=1, member="ann", option_id="pages")
+        await engine.advance(session_id=sid, step=1, member="ann", can_manage=False)
+        await engine.vote(session_id=sid, step=2, member="ann", option_id="need")
+        await engine.advance(session_id=sid, step=2, member="ann", can_manage=False)
+        sids.append(sid)
+        clock.advance(timedelta(minutes=5))
+    other = await engine.start(engine.key(platform="test", workspace="w1", channel="c2"), starter="ann")
+    assert isinstance(other, TeamQuestionReply)
+
+    first = await engine.record_of(sids[0])
+    assert (first.filename, first.status) == ("0001-backend-framework.md", "proposed")
+    accepted = await engine.accept(session_id=sids[2], member="ann", can_manage=False)
+    assert accepted.accepted_by == "Ann"
+
+    entries = await engine.records(platform="test")
+    assert [(e.channel, e.stem, e.status) for e in entries] == [
+        ("c1", "0001-backend-framework", "superseded by 0003-backend-framework"),
+        ("c1", "0002-admin-tool", "proposed"),
+        ("c1", "0003-backend-framework", "accepted"),
+        ("c2", "0001-tiny-test-advisor", "proposed"),
+    ]
+    assert (await engine.record_of(sids[0])).status == "superseded by 0003-backend-framework"

@@ -1,14 +1,18 @@
-"""Team sessions, pure: majority paths, changed votes, ties, quorum, and why late votes count for nothing."""
+"""Team sessions, pure: paths by most votes, changed votes, ties the starter decides, quorum, late votes."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 
 from bot.errors import (
     NotAllowedToAdvance,
+    NotAllowedToDecide,
+    NotATiedOption,
+    NoTieToDecide,
     NoVotesYet,
     TeamSessionFinished,
     UnknownAnswer,
@@ -19,7 +23,6 @@ from bot.pack.registry import PackRegistry
 from bot.team import voting as team
 from bot.team.session import TeamKey, TeamSession, TeamStatus
 from bot.team.tally import current_tally, outcome
-from bot.team.voting import TIE_RULE
 from tests.conftest import TINY
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -56,12 +59,15 @@ def test_three_members_follow_the_majority_to_a_team_result(pack: Pack) -> None:
     s = three_members_session(pack)
 
     assert s.status is TeamStatus.FINISHED
+    assert s.finished_at == NOW
     assert s.path == (("kind", "pages"), ("admin", "none"), ("size", "small"))
     out = outcome(pack, s)
-    assert [(sc.name, sc.points) for sc in out.recommendation.ranking] == [
-        ("Gamma", 4),
-        ("Alpha", 3),
-        ("Beta", 0),
+    # Every vote counts with its share: kind 2/3 pages + 1/3 api, admin 1/3 need, size 2/3 small + 1/3 large.
+    # Alice's minority answers (admin, large) lift Alpha past Gamma, which the path alone favoured.
+    assert [(sc.name, sc.points) for sc in out.ranking.ranking] == [
+        ("Alpha", Fraction(2) - Fraction(1, 3) + Fraction(2, 3) + Fraction(2, 3)),
+        ("Gamma", Fraction(8, 3)),
+        ("Beta", Fraction(1) + Fraction(1, 3)),
     ]
     first_tally = out.decided[0][1]
     assert [(c.label, c.count, c.voters) for c in first_tally.counts] == [
@@ -92,7 +98,10 @@ def test_split_questions_list_every_divergence_with_the_split(pack: Pack) -> Non
 def test_a_unanimous_question_is_not_a_split(pack: Pack) -> None:
     s = nxt(pack, votes(pack, started(pack), alice="pages", bob="pages"))
     s = nxt(pack, votes(pack, s, alice="need", bob="none"))
-    assert [sp.question_id for sp in outcome(pack, s).splits] == ["admin"]
+    s = team.decide_tie(pack, s, member="alice", option_id="none", step=s.step, can_manage=False, now=NOW)
+    splits = outcome(pack, s).splits
+    assert [sp.question_id for sp in splits] == ["admin"]
+    assert (splits[0].tied, splits[0].decided_by) == (("Yes, an admin", "No admin"), "alice")
 
 
 def test_a_member_who_voted_on_some_questions_is_ranked_on_those(pack: Pack) -> None:
@@ -125,15 +134,55 @@ def test_voting_again_for_the_same_option_changes_nothing(pack: Pack) -> None:
     assert again is s
 
 
-def test_a_tie_goes_to_the_option_listed_first_and_says_so(pack: Pack) -> None:
-    s = votes(pack, started(pack), alice="api", bob="pages")  # api voted first, pages listed first
+def test_a_tie_never_closes_by_itself_it_waits_for_the_starter(pack: Pack) -> None:
+    s = votes(pack, started(pack), alice="api", bob="pages", carol="unsure")  # 1-1-1
     tally = current_tally(pack, s)
     assert tally is not None
-    assert tally.leader == "pages"
-    s = nxt(pack, s)
-    assert s.path == (("kind", "pages"),)
-    assert s.closed[0].tie_broken
-    assert "listed first" in TIE_RULE
+    assert tally.leaders == ("pages", "api", "unsure")
+    assert tally.is_tied
+
+    waiting = nxt(pack, s)
+    assert waiting.step == 1, "the question stays open"
+    assert waiting.awaiting_decision
+    assert waiting.path == ()
+    assert nxt(pack, waiting) is waiting, "pressing Next again changes nothing"
+
+    with pytest.raises(NotAllowedToDecide, match="Only alice, who started this session"):
+        team.decide_tie(pack, waiting, member="bob", option_id="api", step=1, can_manage=False, now=NOW)
+    decided = team.decide_tie(
+        pack, waiting, member="alice", option_id="api", step=1, can_manage=False, now=NOW
+    )
+    assert decided.path == (("kind", "api"),)
+    assert decided.closed[0].tied == ("pages", "api", "unsure")
+    assert decided.closed[0].decided_by == "alice"
+    assert not decided.awaiting_decision
+
+
+def test_a_manager_may_decide_a_tie_but_only_among_the_tied_options(pack: Pack) -> None:
+    s = votes(pack, started(pack), alice="api", bob="pages", carol="pages", dan="api")  # 2-2
+    with pytest.raises(NotATiedOption, match="Not sure is not one of the tied options"):
+        team.decide_tie(pack, s, member="erin", option_id="unsure", step=1, can_manage=True, now=NOW)
+    decided = team.decide_tie(pack, s, member="erin", option_id="pages", step=1, can_manage=True, now=NOW)
+    assert decided.closed[0].tied == ("pages", "api")
+    assert decided.closed[0].decided_by == "erin"
+
+
+def test_there_is_no_tie_to_decide_when_one_option_leads(pack: Pack) -> None:
+    s = votes(pack, started(pack), alice="api", bob="api", carol="pages")
+    with pytest.raises(NoTieToDecide, match="JSON API has the most votes"):
+        team.decide_tie(pack, s, member="alice", option_id="pages", step=1, can_manage=False, now=NOW)
+
+
+def test_a_changed_vote_that_breaks_a_waiting_tie_closes_the_question(pack: Pack) -> None:
+    waiting = nxt(pack, votes(pack, started(pack), alice="api", bob="pages"))
+    assert waiting.awaiting_decision
+    still = votes(pack, waiting, carol="unsure")  # now 1-1-1: still a tie, still waiting
+    assert still.step == 1
+    assert still.awaiting_decision
+    closed = votes(pack, still, carol="pages")  # carol changes her mind: 2-1
+    assert closed.path == (("kind", "pages"),)
+    assert closed.closed[0].tied == ()
+    assert closed.closed[0].decided_by == ""
 
 
 def test_the_quorum_closes_the_question_by_itself(pack: Pack) -> None:
@@ -146,6 +195,21 @@ def test_the_quorum_closes_the_question_by_itself(pack: Pack) -> None:
 
     with pytest.raises(VoteClosed, match="has closed"):
         team.vote(pack, s, member="carol", option_id="pages", step=1, now=NOW)
+
+
+def test_a_quorum_reached_on_a_tie_waits_for_the_starter_too(pack: Pack) -> None:
+    s = votes(pack, started(pack, quorum=2), alice="api", bob="pages")
+    assert s.step == 1
+    assert s.awaiting_decision
+    s = votes(pack, s, carol="api")  # a third vote after the quorum breaks the tie
+    assert s.path == (("kind", "api"),)
+
+
+def test_a_vote_that_leaves_closing_to_the_caller_ignores_the_quorum(pack: Pack) -> None:
+    s = votes(pack, started(pack, quorum=2), alice="api")
+    s = team.vote(pack, s, member="bob", option_id="api", step=1, now=NOW, closes_at_quorum=False)
+    assert s.step == 1, "the terminal gives every member a turn before the quorum closes it"
+    assert s.current_votes == {"alice": "api", "bob": "api"}
 
 
 def test_a_vote_after_the_result_says_the_session_is_finished(pack: Pack) -> None:
@@ -198,12 +262,13 @@ def test_an_anonymous_tally_shows_counts_but_not_who(pack: Pack) -> None:
     assert [(c.count, c.voters) for c in tally.counts] == [(2, ()), (0, ()), (0, ())]
 
 
-def test_the_team_ranking_uses_the_shared_ranking(pack: Pack) -> None:
-    from bot.ranking import recommend
-
-    s = three_members_session(pack)
-    assert outcome(pack, s).recommendation == recommend(pack, s.path)
-    assert replace(s, votes=()).path == s.path
+def test_forgetting_a_member_who_decided_a_tie_keeps_the_decision_anonymous(pack: Pack) -> None:
+    s = votes(pack, started(pack), alice="api", bob="pages")
+    s = team.decide_tie(pack, s, member="alice", option_id="pages", step=1, can_manage=False, now=NOW)
+    forgotten = team.forget_member(s, "alice")
+    assert forgotten.closed[0].decided_by == "former-1"
+    assert forgotten.starter == "former-1"
+    assert replace(forgotten, votes=()).path == s.path
 
 
 def test_someone_who_left_cannot_vote_until_they_come_back(pack: Pack) -> None:
