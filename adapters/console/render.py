@@ -162,9 +162,7 @@ def render_team_question(reply: TeamQuestionReply) -> str:
 
 def render_team_closed(reply: TeamClosedReply) -> str:
     if reply.tied:
-        said = (
-            f"A tie between {_listed(reply.tied)}: {reply.decided_by or 'the advisor'} chose {reply.chosen}."
-        )
+        said = f"A tie between {_listed(reply.tied)}: {reply.decided_by} chose {reply.chosen}."
     else:
         said = f"The team chose {reply.chosen}."
     lines = [f"Closed: {reply.prompt} {said}"]
@@ -235,7 +233,7 @@ def render_team_result(reply: TeamResultReply) -> str:
                 for c in split.counts
             )
             if split.tied:
-                went = f"a tie; {split.decided_by or 'the advisor'} chose {split.chosen}"
+                went = f"a tie; {split.decided_by} chose {split.chosen}"
             else:
                 went = f"the team went with {split.chosen}"
             lines.append(f"  {split.prompt} {shares}; {went}.")

@@ -73,7 +73,7 @@ def closed_reply(pack: Pack, session: TeamSession, index: int) -> TeamClosedRepl
         chosen=chosen,
         anonymous=session.anonymous,
         tied=tally.labels(closed.tied) if closed.was_tied else (),
-        decided_by=session.name_of(closed.decided_by) if closed.decided_by else "",
+        decided_by=closed.decider_name(session),
     )
 
 

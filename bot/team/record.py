@@ -95,7 +95,7 @@ class Driver:
         if len(self.tied) > 1:
             return (
                 f'{self.prompt} "{self.answer}" ({support}: a tie between {_quoted(self.tied)}, '
-                f"decided by {self.decided_by or 'an earlier version of the advisor'})"
+                f"decided by {self.decided_by})"
             )
         return f'{self.prompt} "{self.answer}" ({support})'
 
@@ -285,7 +285,7 @@ def _drivers(session: TeamSession, out: TeamOutcome) -> tuple[Driver, ...]:
                 votes=chosen.count,
                 voters=tally.total,
                 tied=tally.labels(closed.tied) if closed.was_tied else (),
-                decided_by=session.name_of(closed.decided_by) if closed.decided_by else "",
+                decided_by=closed.decider_name(session),
             )
         )
     return tuple(drivers)
@@ -374,14 +374,14 @@ def _because(session: TeamSession, out: TeamOutcome, chosen_id: str) -> str:
 
 
 def _split_line(split: Split, *, anonymous: bool) -> str:
-    shares = ", ".join(
-        f"{c.label} {c.count}" + ("" if anonymous or not c.voters else f" ({', '.join(c.voters)})")
+    """Labels quoted and shares apart by ";": a label may hold commas ("WebSockets, SSE, ...")."""
+    shares = "; ".join(
+        f'"{c.label}" {c.count}' + ("" if anonymous or not c.voters else f" ({', '.join(c.voters)})")
         for c in split.counts
     )
     if split.tied:
-        who = split.decided_by or "an earlier version of the advisor"
-        return f"{split.prompt} {shares}: a tie; {who} chose {split.chosen}."
-    return f"{split.prompt} {shares}; the team went with {split.chosen}."
+        return f'{split.prompt} {shares}: a tie; {split.decided_by} chose "{split.chosen}".'
+    return f'{split.prompt} {shares}; the team went with "{split.chosen}".'
 
 
 def _pick_lines(session: TeamSession, out: TeamOutcome) -> tuple[str, ...]:
@@ -405,10 +405,9 @@ def _alternative(out: TeamOutcome) -> str:
 
 
 def _tie_line(driver: Driver) -> str:
-    who = driver.decided_by or "an earlier version of the advisor"
     return (
         f'Question {driver.number} ("{driver.prompt}"): a tie between {_quoted(driver.tied)}; '
-        f'{who} decided "{driver.answer}".'
+        f'{driver.decided_by} decided "{driver.answer}".'
     )
 
 

@@ -21,6 +21,10 @@ class TeamStatus(StrEnum):
     FINISHED = "finished"
 
 
+SETTLED_BEFORE = "an earlier version of the advisor"
+"""Who "decided" a tie stored before ties waited for the starter (it was settled automatically)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TeamKey:
     """One open team session per (platform, workspace, channel, thread, advisor)."""
@@ -48,6 +52,12 @@ class ClosedQuestion:
     @property
     def was_tied(self) -> bool:
         return len(self.tied) > 1
+
+    def decider_name(self, session: TeamSession) -> str:
+        """The display name of who decided the tie ("" when one option led)."""
+        if not self.was_tied:
+            return ""
+        return session.name_of(self.decided_by) if self.decided_by else SETTLED_BEFORE
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,7 +191,7 @@ def outcome(pack: Pack, session: TeamSession) -> TeamOutcome:
                     chosen,
                     tuple(voted),
                     tied=tally.labels(closed.tied) if closed.was_tied else (),
-                    decided_by=session.name_of(closed.decided_by) if closed.decided_by else "",
+                    decided_by=closed.decider_name(session),
                 )
             )
     ranking = rank_team(pack, session.closed)
