@@ -51,6 +51,11 @@ def test_three_members_take_turns_to_a_team_result(env: dict[str, str]) -> None:
     assert "Runner-up: Gamma (2.7 points)" in out
     assert "  alice: Alpha (7 points, 3 question(s) voted)" in out
     assert "  Alpha is the first choice of alice." in out
+    assert "  ! A close call: Gamma is only 0.3 points behind Alpha" in out
+    assert (
+        '  If one member who answered "Large and long-lived" had answered "A single file" on question 3'
+        in out
+    )
     assert "  bob: Gamma" in out
     assert "Where the team split (worth discussing):" in out
     assert "What are you building? Web pages 2 (alice, bob), JSON API 1 (carol)" in out
@@ -78,6 +83,19 @@ def test_a_one_one_one_split_waits_for_the_starter_to_decide(env: dict[str, str]
     )
     assert "Team question 2: How big is it?" in out
     assert "listed first" not in out
+    sid = re.search(r"carry on \((\S+)\)", out)
+    assert sid is not None
+    _, md, _ = run(["record", sid[1], "--pack", str(TINY)], env)
+    assert 'a tie between "Web pages", "JSON API" and "Not sure", decided by alice)' in md
+
+
+def test_five_members_split_two_two_one_wait_for_the_starter(env: dict[str, str]) -> None:
+    five = ["chat", "--pack", str(TINY), "--team", "a,b,c,d,e", "--topic", "Five"]
+    code, out, _ = run(five, env, stdin="pages\napi\npages\napi\nunsure\ndecide unsure\ndecide api\nquit\n")
+    assert code == EXIT_OK
+    assert "A tie: 1. Web pages and 2. JSON API have 2 vote(s) each." in out
+    assert "Not sure is not one of the tied options" in out
+    assert "Closed: What are you building? A tie between Web pages and JSON API: a chose JSON API." in out
 
 
 def test_only_the_starter_decides_and_votes_may_change_until_then(env: dict[str, str]) -> None:
