@@ -43,10 +43,18 @@ Under each question: **Back** undoes your last answer, **Why** explains the ques
 Under the result: **Share** posts it in this channel."""
 
 
-def _progress(answered: int, remaining: int) -> str:
-    total = answered + remaining
-    bar = "■" * answered + "□" * remaining
-    return f"Question {answered + 1} of at least {total}  {bar}"
+def progress(reply: QuestionReply) -> str:
+    """ "Question 3 of about 8": the most this path can still ask, so the total never rises."""
+    if reply.is_last:
+        return f"Question {reply.number}, the last one"
+    if reply.about_total > reply.number:
+        return f"Question {reply.number} of about {reply.about_total}"
+    return f"Question {reply.number}"
+
+
+def _progress_bar(reply: QuestionReply) -> str:
+    left = max(reply.about_total - reply.answered, 1)
+    return f"{progress(reply)}  {'■' * reply.answered}{'□' * left}"
 
 
 def render_question(reply: QuestionReply) -> Rendered:
@@ -62,7 +70,7 @@ def render_question(reply: QuestionReply) -> Rendered:
         description=clip("\n\n".join(parts), limits.EMBED_DESCRIPTION),
         colour=COLOUR,
     )
-    embed.set_footer(text=clip(_progress(reply.answered, reply.remaining), EMBED_FOOTER))
+    embed.set_footer(text=clip(_progress_bar(reply), EMBED_FOOTER))
 
     view = InertView()
     add_choices(
