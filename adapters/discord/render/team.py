@@ -21,6 +21,7 @@ from adapters.discord.render.common import (
     clip,
     clip_lines,
     fit_embed,
+    summary,
 )
 from adapters.discord.render.personal import result_embed
 from adapters.ids import Action, ActionId
@@ -75,7 +76,11 @@ def render_team_question(reply: TeamQuestionReply) -> Rendered:
             style=discord.ButtonStyle.secondary,
         )
     )
-    return Rendered(content=None, embeds=(fit_embed(embed),), view=view)
+    content = summary(
+        f"{reply.topic}: team question {reply.number}: {reply.prompt}",
+        f"{voted} so far. Vote with the buttons below.",
+    )
+    return Rendered(content=content, embeds=(fit_embed(embed),), view=view)
 
 
 def render_team_closed(reply: TeamClosedReply) -> Rendered:
@@ -90,7 +95,11 @@ def render_team_closed(reply: TeamClosedReply) -> Rendered:
         ),
         colour=discord.Colour.dark_grey(),
     )
-    return Rendered(content=None, embeds=(fit_embed(embed),), view=None)
+    content = summary(
+        f"{reply.topic}: team question {reply.number} closed: {reply.prompt}",
+        f"The team chose {reply.chosen}.{tie}",
+    )
+    return Rendered(content=content, embeds=(fit_embed(embed),), view=None)
 
 
 def _pick_lines(reply: TeamResultReply) -> list[str]:
@@ -137,4 +146,13 @@ def render_team_result(reply: TeamResultReply) -> Rendered:
             style=discord.ButtonStyle.success,
         )
     )
-    return Rendered(content=None, embeds=(fit_embed(team),), view=view)
+    rec = reply.recommendation
+    runner = rec.runner_up
+    content = summary(
+        f"{reply.topic}: {heading}: {rec.top.name} (fit {rec.fit}%)",
+        f"Runner-up: {runner.name}" if runner is not None else "",
+        f"The team split on {len(reply.splits)} question(s)."
+        if reply.splits
+        else "The team agreed on every question.",
+    )
+    return Rendered(content=content, embeds=(fit_embed(team),), view=view)
