@@ -1,7 +1,8 @@
 """Where `advisor pack freshness` finds current versions: installed metadata, or PyPI when asked.
 
-This is the I/O half of bot/pack/freshness.py (so it lives at the edge, not in the core). Installed metadata needs no network; the index is read
-only on request (`--online`), with an injectable `fetch` so tests never touch the network.
+This is the I/O half of bot/pack/freshness.py (so it lives at the edge, not in the core).
+Installed metadata needs no network; the index is read only on request (`--online`), with an
+injectable `fetch` so tests never touch the network.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import Coroutine
 from typing import Any
@@ -279,6 +280,15 @@ def with_rate_limit_retries(client: AsyncWebClient) -> AsyncWebClient:
     return client
 
 
+class WithoutWebApiBodies(logging.Filter):
+    """Drops slack-sdk's debug lines from the app's logger: they print whole requests and responses,
+    OAuth tokens included. bolt builds its Web API client on the logger it is given, so without
+    this those lines would arrive under ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.DEBUG and f"{os.sep}slack_sdk{os.sep}" in record.pathname)
+
+
 def configure_client(client: AsyncWebClient, settings: Settings) -> AsyncWebClient:
     """Point bolt's own client at SLACK_API_URL (GovSlack, a test fake), with 429 retries.
 
@@ -307,12 +317,15 @@ def build_app(
         oauth = oauth_settings(settings)
     # Only the token, never a client too: bolt reads SLACK_BOT_TOKEN by itself and, given both,
     # warns "As you gave client as well, token will be unused" on every start.
+    bolt_log = LOG.getChild("bolt")
+    if not any(isinstance(f, WithoutWebApiBodies) for f in bolt_log.filters):
+        bolt_log.addFilter(WithoutWebApiBodies())
     app = AsyncApp(
         token=settings.slack_bot_token.reveal() if settings.slack_bot_token else None,
         signing_secret=secret,
         oauth_settings=oauth,
         process_before_response=True,  # the listeners only ack and hand off: see AckFirst
-        logger=LOG.getChild("bolt"),
+        logger=bolt_log,
     )
     configure_client(app.client, settings)
     responder = Responder(session)
