@@ -1,6 +1,10 @@
 """The `advisor` command: the composition root that wires settings, packs, the store and an adapter.
 
-Chat SDKs are imported only by the subcommand that needs them, so `advisor chat` starts fast.
+Chat SDKs are imported only by the subcommand that needs them, so `advisor chat` starts fast;
+a subcommand whose optional dependencies are missing says which extra to install. Shell
+completion is argcomplete's (`eval "$(register-python-argcomplete advisor)"`), imported only
+when the shell asks for completions.
+
 Exit codes: 0 ok, 1 lint or scenario failures, 2 bad usage or input, 3 database unusable,
 130 interrupted.
 """
@@ -14,10 +18,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from adapters.settings import Settings
 from bot.errors import AdvisorError, PackError, SettingsError, StoreError
@@ -45,17 +50,165 @@ RECORD_EXAMPLES = """examples:
   advisor record SESSION_ID --accept --choose flask   accept a tied result for Flask
   advisor record --list [--format json]        every record, numbered per channel"""
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+PLATFORMS = ("terminal", "slack", "discord")
+GRAPH_FORMATS = ("mermaid", "dot", "svg", "png")
+
+EXTRAS: Mapping[str, str] = {
+    "slack_bolt": "slack",
+    "slack_sdk": "slack",
+    "aiohttp": "slack",
+    "discord": "discord",
+    "asyncpg": "postgres",
+}
+"""A module an optional feature imports -> the extra (pyproject.toml) that installs it."""
 
 
-def parse_duration(text: str) -> timedelta:
-    """'30d', '12h', '90m', '2w' -> timedelta."""
+class MissingExtra(AdvisorError):
+    """A subcommand needs an optional dependency that is not installed; says how to install it."""
+
+    def __init__(self, *, module: str, extra: str, command: str) -> None:
+        self.module, self.extra, self.command = module, extra, command
+        super().__init__(
+            f"`advisor {command}` needs the optional '{extra}' dependencies, and {module} is not"
+            f" installed. Install them with: pip install 'framework-advisor[{extra}]'"
+            f" (in a clone of the repository: .venv/bin/pip install '.[{extra}]')"
+        )
+
+
+def missing_extra(error: ModuleNotFoundError, command: str) -> MissingExtra | None:
+    """The friendly error for an import that failed because an extra is missing, else None (a bug)."""
+    module = (error.name or "").split(".")[0]
+    extra = EXTRAS.get(module)
+    return None if extra is None else MissingExtra(module=module, extra=extra, command=command)
+
+
+def require_extra(extra: str, *, command: str) -> None:
+    """Import the extra's modules now, before any database is opened, so a missing one is named."""
+    import importlib
+
+    for module, needed_by in EXTRAS.items():
+        if needed_by == extra:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as error:
+                raise MissingExtra(module=module, extra=extra, command=command) from error
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A duration as typed (`30d`) and as a timedelta: messages repeat it the way it was given."""
+
+    text: str
+    delta: timedelta
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_duration(text: str) -> Duration:
+    """'30d', '12h', '90m', '2w' -> Duration."""
     match = _DURATION.match(text.strip().lower())
     if match is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration; use e.g. 30d, 12h, 90m or 2w")
     amount, unit = int(match[1]), match[2]
-    return timedelta(
+    delta = timedelta(
         **{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount}
     )
+    return Duration(f"{amount}{unit}", delta)
+
+
+# --- shell completion (argcomplete calls these with the word typed so far) ----------------
+
+Completer = Callable[..., Iterable[str]]
+
+
+def _completes(action: argparse.Action, completer: Completer) -> None:
+    """argcomplete reads an action's `completer` attribute: its documented hook."""
+    action.completer = completer  # type: ignore[attr-defined]
+
+
+def _directories(prefix: str, **_: Any) -> list[str]:
+    """Folders, for --pack: packs are folders."""
+    base = Path(prefix).expanduser()
+    parent = base if prefix.endswith("/") else base.parent
+    try:
+        return [f"{p}/" for p in sorted(parent.iterdir()) if p.is_dir() and str(p).startswith(prefix)]
+    except OSError:
+        return []
+
+
+def _answers(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    """QUESTION=OPTION pairs of the pack (`--pack` if given, else the configured one)."""
+    from bot.pack.loader import read_pack
+
+    try:
+        folder = parsed_args.pack or Settings.from_env().pack_dir
+        pack, _findings = read_pack(folder)
+    except (AdvisorError, OSError):
+        return []
+    if pack is None:
+        return []
+    pairs = [f"{q.id}={o.id}" for q in pack.questions.values() for o in q.options]
+    return [pair for pair in pairs if pair.startswith(prefix)]
+
+
+def _platform_words(name: str) -> Completer:
+    """What may follow `advisor slack` / `advisor discord`: their own actions and options."""
+
+    def complete(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+        parsers: list[argparse.ArgumentParser] = []
+        try:
+            if name == "slack":
+                from adapters.slack import run as slack_run
+
+                given = list(parsed_args.rest or ())
+                parsers = [slack_run._manifest_parser() if given[:1] == ["manifest"] else slack_run._parser()]
+                words = ["manifest"] if not given else []
+            else:
+                from adapters.discord import run as discord_run
+
+                parsers = [discord_run._parser()]
+                words = []
+        except ImportError:
+            return []
+        for parser in parsers:
+            for action in parser._actions:
+                words += action.option_strings
+                if isinstance(action, argparse._SubParsersAction):
+                    words += list(action.choices)
+        return [word for word in words if word.startswith(prefix)]
+
+    return complete
+
+
+def _offer_completions(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    """When the shell asks (`_ARGCOMPLETE` set), print completions and exit; otherwise do nothing."""
+    if "_ARGCOMPLETE" not in environ:
+        return
+    import argcomplete
+
+    argcomplete.autocomplete(parser)
+
+
+class _WideHelp(argparse.HelpFormatter):
+    """Room for `recommend` and `scenarios` beside their help, instead of on a line of their own.
+
+    argparse measures the command names without their extra indent, so the longest ones would
+    otherwise push their help onto the next line.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if isinstance(action, argparse._SubParsersAction):
+            longest = max((len(name) for name in action.choices), default=0)
+            self._action_max_length = max(self._action_max_length, longest + self._current_indent + 4)
+
+
+PACK_HELP = "a pack folder (default: the shipped python-web pack, or $ADVISOR_PACK)"
+FORMAT_HELP = "text for people, json for scripts (default: text)"
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -64,9 +217,11 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="advisor",
         description="Helps you (or your team) choose a Python web framework, and explains why.",
+        epilog="Run `advisor COMMAND --help` for a command's options. Start with: advisor chat",
+        formatter_class=_WideHelp,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     chat = sub.add_parser(
         "chat",
@@ -75,11 +230,14 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     chat.add_argument("--user", help="whose conversation (default: your OS user name)")
-    chat.add_argument("--pack", type=Path, help="a pack folder (default: the shipped python-web pack)")
+    _completes(chat.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
     chat.add_argument("--team", metavar="A,B,C", help="a team session: these members take turns")
     chat.add_argument("--topic", default="", help="what the team is deciding (with --team)")
     chat.add_argument("--quorum", type=int, default=0, help="votes that close a question by themselves")
     chat.add_argument("--anonymous", action="store_true", help="show vote counts, not who voted")
+    chat.add_argument(
+        "--no-color", action="store_true", help="no colour or bold, even on a terminal (or set NO_COLOR)"
+    )
 
     record = sub.add_parser(
         "record",
@@ -88,14 +246,18 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=RECORD_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    record.add_argument("session_id", metavar="SESSION_ID", nargs="?", help="the team session")
+    record.add_argument(
+        "session_id", metavar="SESSION_ID", nargs="?", help="the id `advisor chat --team` printed"
+    )
     record.add_argument(
         "--output",
         "-o",
         type=Path,
         help="a file, or a folder for the numbered file (default: standard output)",
     )
-    record.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    record.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="the output (default: markdown)"
+    )
     record.add_argument(
         "--accept",
         action="store_true",
@@ -116,16 +278,28 @@ def _build_parser() -> argparse.ArgumentParser:
         default="all",
         help="with --list: only this platform's records",
     )
-    record.add_argument("--pack", type=Path)
+    _completes(record.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
 
     rec = sub.add_parser("recommend", help="answer a whole path at once, for scripts")
-    rec.add_argument("--answer", "-a", action="append", default=[], metavar="QUESTION=OPTION")
-    rec.add_argument("--format", choices=("text", "json"), default="text")
-    rec.add_argument("--pack", type=Path)
+    answer = rec.add_argument(
+        "--answer",
+        "-a",
+        action="append",
+        default=[],
+        metavar="QUESTION=OPTION",
+        help="one answer, e.g. -a deliver=api (repeat it; `advisor questions` lists the ids)",
+    )
+    _completes(answer, _answers)
+    rec.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+    _completes(rec.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
+
+    questions = sub.add_parser("questions", help="list the question and option ids that recommend takes")
+    questions.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+    _completes(questions.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
 
     lint = sub.add_parser("lint", help="check a knowledge pack")
-    lint.add_argument("pack", nargs="?", type=Path)
-    lint.add_argument("--format", choices=("text", "json"), default="text")
+    _completes(lint.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+    lint.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     lint.add_argument("--scenarios", action="store_true", help="also run the pack's scenario tests")
     lint.add_argument(
         "--robustness",
@@ -136,32 +310,49 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--verbose", "-v", action="store_true", help="with --robustness, list every flip")
 
     scen = sub.add_parser("scenarios", help="run a pack's scenario tests")
-    scen.add_argument("pack", nargs="?", type=Path)
-    scen.add_argument("--format", choices=("text", "json"), default="text")
+    _completes(scen.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+    scen.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
 
     pack_cmd = sub.add_parser("pack", help="look after a knowledge pack")
     pack_actions = pack_cmd.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
     fresh = pack_actions.add_parser(
         "freshness", help="compare each subject's latest_version with installed packages (or PyPI)"
     )
-    fresh.add_argument("pack", nargs="?", type=Path)
+    _completes(fresh.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
     fresh.add_argument("--online", action="store_true", help="ask PyPI's JSON API for the latest releases")
 
     graph = sub.add_parser("graph", help="draw a pack's question flow")
-    graph.add_argument("pack", nargs="?", type=Path)
-    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    _completes(graph.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+    graph.add_argument(
+        "--format",
+        choices=GRAPH_FORMATS,
+        default="mermaid",
+        help="mermaid or dot text; svg or png drawn by Graphviz's `dot` (default: mermaid)",
+    )
+    graph.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
 
     forget = sub.add_parser("forget", help="delete everything stored about a user")
-    forget.add_argument("--user", required=True)
-    forget.add_argument("--platform", default="terminal", help="terminal, slack or discord")
+    forget.add_argument("--user", required=True, help="the user's id on that platform (a name in a terminal)")
+    forget.add_argument(
+        "--platform", default="terminal", choices=PLATFORMS, help="where the user is (default: terminal)"
+    )
     forget.add_argument("--workspace", help="only this workspace or guild (default: all)")
 
     purge = sub.add_parser("purge", help="delete conversations idle for longer than a duration")
-    purge.add_argument("--older-than", required=True, type=parse_duration, metavar="DURATION")
+    purge.add_argument(
+        "--older-than",
+        required=True,
+        type=parse_duration,
+        metavar="DURATION",
+        help="idle for longer than this: 30d, 12h, 90m or 2w",
+    )
 
-    for name in ("slack", "discord"):
-        platform = sub.add_parser(name, help=f"run or set up the {name.title()} bot", add_help=False)
-        platform.add_argument("rest", nargs=argparse.REMAINDER)
+    for name, title in (("slack", "Slack"), ("discord", "Discord")):
+        platform = sub.add_parser(
+            name, help=f"run or set up the {title} bot (advisor {name} --help)", add_help=False
+        )
+        rest = platform.add_argument("rest", nargs=argparse.REMAINDER, help=f"see advisor {name} --help")
+        _completes(rest, _platform_words(name))
     return parser
 
 
@@ -291,12 +482,80 @@ def _freshness(folder: Path, *, online: bool, out: TextIO) -> int:
     return EXIT_FAILED if counts[Status.OUT_OF_DATE] else EXIT_OK
 
 
-def _graph(folder: Path, *, fmt: str, out: TextIO) -> int:
+class GraphvizMissing(AdvisorError):
+    """`advisor graph --format svg|png` without Graphviz's `dot` on PATH."""
+
+    def __init__(self, fmt: str) -> None:
+        self.format = fmt
+        super().__init__(
+            f"--format {fmt} is drawn by Graphviz, and its `dot` command is not on PATH. Install"
+            " Graphviz (apt install graphviz, brew install graphviz, or https://graphviz.org/download/),"
+            " or print the text with --format dot (or mermaid) and draw it elsewhere."
+        )
+
+
+class GraphvizFailed(AdvisorError):
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"Graphviz's dot could not draw the flow: {detail}. Check `dot -V` works.")
+
+
+class BinaryToTerminal(AdvisorError):
+    def __init__(self) -> None:
+        super().__init__("A PNG is binary: add --output flow.png, or redirect it: > flow.png")
+
+
+def _graph(folder: Path, *, fmt: str, output: Path | None, out: TextIO, environ: Mapping[str, str]) -> int:
+    import shutil
+    import subprocess
+
     from bot.pack.graph import to_dot, to_mermaid
     from bot.pack.loader import load_pack
 
     pack = load_pack(folder)
-    out.write(to_mermaid(pack) if fmt == "mermaid" else to_dot(pack))
+    if fmt in ("mermaid", "dot"):
+        text = to_mermaid(pack) if fmt == "mermaid" else to_dot(pack)
+        if output is None:
+            out.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+        return EXIT_OK
+    dot = shutil.which("dot", path=environ.get("PATH", os.defpath))
+    if dot is None:
+        raise GraphvizMissing(fmt)
+    binary = getattr(out, "buffer", None)
+    if fmt == "png" and output is None and (binary is None or out.isatty()):
+        raise BinaryToTerminal()
+    try:
+        drawn = subprocess.run(
+            [dot, f"-T{fmt}"], input=to_dot(pack).encode(), capture_output=True, timeout=120, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise GraphvizFailed(str(error)) from None
+    if drawn.returncode != 0:
+        raise GraphvizFailed(
+            drawn.stderr.decode(errors="replace").strip()[:500] or f"exit {drawn.returncode}"
+        )
+    if output is not None:
+        output.write_bytes(drawn.stdout)
+    elif fmt == "svg":
+        out.write(drawn.stdout.decode("utf-8", errors="replace"))
+    else:
+        out.flush()
+        binary.write(drawn.stdout)  # type: ignore[union-attr]  # checked above: png needs a binary stream
+        binary.flush()  # type: ignore[union-attr]
+    return EXIT_OK
+
+
+def _questions(folder: Path, *, fmt: str, out: TextIO) -> int:
+    from adapters.console.questions import questions_json, questions_text
+    from bot.pack.loader import load_pack
+
+    pack = load_pack(folder)
+    if fmt == "json":
+        out.write(json.dumps(questions_json(pack), indent=2) + "\n")
+    else:
+        out.write(questions_text(pack))
     return EXIT_OK
 
 
@@ -312,15 +571,37 @@ async def _open(settings: Settings, pack: Path | None) -> Services:
     return await open_services(settings, pack_dir=_pack_dir(settings, pack))
 
 
-def _chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+def _chat(
+    settings: Settings,
+    args: argparse.Namespace,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    environ: Mapping[str, str],
+) -> int:
+    from adapters.console.pager import terminal_pager
     from adapters.console.personal import run_console
+    from adapters.console.style import Style, wants_colour
     from bot.personal.conversation import Actor
 
+    colour = wants_colour(stream=stdout, environ=environ, disabled=args.no_color)
+    on_terminal = stdin.isatty() and stdout.isatty()
     with asyncio.Runner() as runner:
         services = runner.run(_open(settings, args.pack))
         try:
             actor = Actor("terminal", "local", args.user or getpass.getuser())
-            return run_console(engine=services.engine, actor=actor, runner=runner, stdin=stdin, stdout=stdout)
+            return run_console(
+                engine=services.engine,
+                actor=actor,
+                runner=runner,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                style=Style(colour=colour),
+                pager=terminal_pager(stdout=stdout, environ=environ) if on_terminal else None,
+                # input() reads sys.stdin and writes sys.stdout: only for the process's own terminal.
+                use_readline=on_terminal and stdin is sys.stdin and stdout is sys.stdout,
+            )
         except KeyboardInterrupt:
             stdout.write("\nInterrupted. Your answers are saved: run `advisor chat` to carry on.\n")
             return EXIT_INTERRUPTED
@@ -463,10 +744,14 @@ def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: 
                     workspace=args.workspace,
                     user=args.user,
                 )
-                out.write(f"{args.platform} user {args.user}: {forgotten.summary()}\n")
+                who = f"{args.platform} user {args.user}"
+                said = forgotten.summary(who=who)
+                # An operator reads this about someone else: "they", and whose data it was.
+                out.write(f"{said}\n" if said.endswith(f"{who}.") else f"{who}: {said}\n")
             else:
-                count = await purge_idle(conversations=store, older_than=utc_now() - args.older_than)
-                out.write(f"Purged {count} conversation(s) idle for longer than {args.older_than}.\n")
+                duration: Duration = args.older_than
+                count = await purge_idle(conversations=store, older_than=utc_now() - duration.delta)
+                out.write(f"Purged {count} conversation(s) idle for longer than {duration}.\n")
             return EXIT_OK
         finally:
             await store.close()
@@ -480,68 +765,95 @@ def main(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    env: Mapping[str, str] = os.environ if environ is None else environ
     given = list(sys.argv[1:] if argv is None else argv)
+    parser = _build_parser()
+    _offer_completions(parser, env)
+    if not given:
+        stdout.write(parser.format_help())
+        return EXIT_OK
     if given[:1] == ["slack"] or given[:1] == ["discord"]:
         # argparse.REMAINDER rejects a leading "--flag" (`advisor slack --http`): pass it all on.
         args = argparse.Namespace(command=given[0], rest=given[1:])
     else:
-        args = _build_parser().parse_args(given)
+        args = parser.parse_args(given)
+    if args.command is None:  # only global flags, e.g. `advisor --verbose` once there are some
+        stdout.write(parser.format_help())
+        return EXIT_OK
     try:
-        settings = Settings.from_env(environ)
-        if args.command == "chat" and args.team:
-            return _team_chat(settings, args, stdin, stdout)
-        if args.command == "chat":
-            return _chat(settings, args, stdin, stdout)
-        if args.command == "record":
-            return _record(settings, args, stdout)
-        if args.command == "recommend":
-            return _recommend(_pack_dir(settings, args.pack), args.answer, fmt=args.format, out=stdout)
-        if args.command == "lint":
-            return _lint(
-                _pack_dir(settings, args.pack),
-                fmt=args.format,
-                scenarios=args.scenarios,
-                out=stdout,
-                robustness=args.robustness,
-                verbose=args.verbose,
-            )
-        if args.command == "pack":
-            return _freshness(_pack_dir(settings, args.pack), online=args.online, out=stdout)
-        if args.command == "scenarios":
-            return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
-        if args.command == "graph":
-            return _graph(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
-        if args.command in ("forget", "purge"):
-            return _with_store(settings, args.command, args, stdout)
-        if args.command == "slack":
-            from adapters.slack.run import main as slack_main
-
-            return slack_main(args.rest, settings=settings, stdout=stdout)
-        if args.command == "discord":
-            from adapters.discord.run import main as discord_main
-
-            return discord_main(args.rest, settings=settings, stdout=stdout)
+        return _dispatch(args, stdin=stdin, stdout=stdout, stderr=stderr, environ=env)
+    except ModuleNotFoundError as error:
+        friendly = missing_extra(error, args.command)
+        if friendly is None:
+            raise
+        stderr.write(f"advisor: {friendly}\n")
+        return EXIT_USAGE
     except StoreError as error:
         stderr.write(f"advisor: {error}\n")
         return EXIT_STORE
     except PackError as error:
         stderr.write(f"advisor: {error}\n")
         return EXIT_FAILED
-    except SettingsError as error:
-        stderr.write(f"advisor: {error}\n")
-        return EXIT_USAGE
-    except AdvisorError as error:
+    except AdvisorError as error:  # SettingsError, InputError, MissingExtra, ...: bad usage or input
         stderr.write(f"advisor: {error}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         stderr.write("\nadvisor: interrupted; nothing was lost.\n")
         return EXIT_INTERRUPTED
-    raise AssertionError(f"unhandled command {args.command}")  # argparse makes this unreachable
+
+
+def _dispatch(
+    args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO, stderr: TextIO, environ: Mapping[str, str]
+) -> int:
+    settings = Settings.from_env(environ)
+    command = args.command
+    if command == "chat" and args.team:
+        return _team_chat(settings, args, stdin, stdout)
+    if command == "chat":
+        return _chat(settings, args, stdin, stdout, stderr, environ)
+    if command == "record":
+        return _record(settings, args, stdout)
+    if command == "recommend":
+        return _recommend(_pack_dir(settings, args.pack), args.answer, fmt=args.format, out=stdout)
+    if command == "questions":
+        return _questions(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
+    if command == "lint":
+        return _lint(
+            _pack_dir(settings, args.pack),
+            fmt=args.format,
+            scenarios=args.scenarios,
+            out=stdout,
+            robustness=args.robustness,
+            verbose=args.verbose,
+        )
+    if command == "pack":
+        return _freshness(_pack_dir(settings, args.pack), online=args.online, out=stdout)
+    if command == "scenarios":
+        return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
+    if command == "graph":
+        return _graph(
+            _pack_dir(settings, args.pack), fmt=args.format, output=args.output, out=stdout, environ=environ
+        )
+    if command in ("forget", "purge"):
+        return _with_store(settings, command, args, stdout)
+    if command == "slack":
+        rest = list(args.rest)
+        if rest[:1] != ["manifest"] and not {"-h", "--help"} & set(rest):
+            require_extra("slack", command="slack")
+        from adapters.slack.run import main as slack_main
+
+        return slack_main(rest, settings=settings, stdout=stdout)
+    if command == "discord":
+        require_extra("discord", command="discord")
+        from adapters.discord.run import main as discord_main
+
+        return discord_main(args.rest, settings=settings, stdout=stdout)
+    raise AssertionError(f"unhandled command {command}")  # argparse makes this unreachable
 
 
 def main_entry() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.console.style import PLAIN, Style
 from bot.personal.replies import Notice, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
 from bot.ranking import Recommendation
 from bot.team.replies import TeamClosedReply, TeamQuestionReply, TeamReply, TeamResultReply
@@ -9,14 +10,22 @@ from bot.team.scoring import TeamReason, number_text, points_text
 from bot.team.tally import OptionCount, Tally
 
 
-def render_question(reply: QuestionReply) -> str:
+def progress(reply: QuestionReply) -> str:
+    """ "Question 3 of about 8": the total is the most this path can still ask, so it never rises."""
+    if reply.is_last:
+        return f"Question {reply.number} (the last)"
+    if reply.about_total > reply.number:
+        return f"Question {reply.number} of about {reply.about_total}"
+    return f"Question {reply.number}"
+
+
+def render_question(reply: QuestionReply, style: Style = PLAIN) -> str:
     lines = []
     if reply.notice:
         lines += [f"Noted. {reply.notice}", ""]
-    total = reply.answered + reply.remaining
-    lines.append(f"Question {reply.answered + 1} (at least {total} in all): {reply.prompt}")
+    lines.append(style.bold(f"{progress(reply)}: {reply.prompt}"))
     lines += [f"  {c.number}. {c.label}" for c in reply.choices]
-    lines.append("Answer with a number or a label; or type why, back, status, help.")
+    lines.append(style.dim("Answer with a number or a label; or type why, back, status, help."))
     return "\n".join(lines)
 
 
@@ -65,6 +74,7 @@ def render_recommendation(
 
 
 def render_result(reply: ResultReply) -> str:
+    """The whole explanation: what `details` pages through, and a Slack direct message shows."""
     return (
         render_recommendation(
             reply.advisor_title,
@@ -74,6 +84,30 @@ def render_result(reply: ResultReply) -> str:
         )
         + "\nType back to change your last answer, or restart."
     )
+
+
+SUMMARY_REASONS = 2
+
+
+def render_summary(reply: ResultReply, style: Style = PLAIN) -> str:
+    """The result in five lines, so the top pick is on screen even at 80x24: the pick and its fit,
+    the runner-up, the two strongest reasons, and how to see the rest."""
+    rec = reply.recommendation
+    top, runner = rec.top, rec.runner_up
+    lines = [style.pick(f"Top pick: {top.name}") + f" (fit {rec.fit}%, {top.points} points)"]
+    if runner is not None:
+        if rec.tie_broken:
+            gap = f"tied on points ({rec.tie_rule})"
+        elif rec.close_call:
+            gap = f"{runner.points} points, a close call: either is a sound choice"
+        else:
+            gap = f"{runner.points} points"
+        lines.append(f"  Runner-up: {runner.name}, {gap}")
+    lines += [f"  + {r.text} (you said: {r.answer})" for r in top.reasons_for[:SUMMARY_REASONS]]
+    lines.append(
+        style.dim("Type details for the whole explanation and its sources; back to change an answer.")
+    )
+    return "\n".join(lines)
 
 
 def render_why(reply: WhyReply) -> str:

@@ -116,7 +116,13 @@ async def _send(
     first_file = _file(outcome.attachment if not outcome.posts else None)
     if outcome.mode is Mode.EDIT and component:
         # view=None removes the components of the message being replaced.
-        parts: dict[str, Any] = {"content": first.content, "embeds": list(first.embeds), "view": first.view}
+        # Content is pack and user text too, now on every message: no edit may ping anyone either.
+        parts: dict[str, Any] = {
+            "content": first.content,
+            "embeds": list(first.embeds),
+            "view": first.view,
+            "allowed_mentions": NO_MENTIONS,
+        }
         if deferred:
             await interaction.edit_original_response(**parts)
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import Coroutine
 from typing import Any
@@ -27,10 +28,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.ids import TEAM_ACTIONS, ActionId
 from adapters.services import Services
 from adapters.settings import Settings
+from adapters.slack.home import HomeListeners
 from adapters.slack.installs import oauth_settings
-from adapters.slack.payloads import Body, clicked_value, delivery_key, is_resend
+from adapters.slack.payloads import Body, actor_of, clicked_value, delivery_key, is_resend
 from adapters.slack.personal import PersonalListeners
 from adapters.slack.render.blocks import SlackMessage, error_message
+from adapters.slack.render.home import HOME_ACTIONS, LINK_ACTIONS, SHARE_VIEW, SHORTCUT
 from adapters.slack.render.personal import START_ACTION
 from adapters.slack.render.team import START_CALLBACK
 from adapters.slack.respond import Responder
@@ -61,11 +64,13 @@ class AckFirst:
         team: TeamListeners,
         deliveries: DeliveryLog,
         responder: Responder,
+        home: HomeListeners,
     ) -> None:
         self.personal = personal
         self.team = team
         self.deliveries = deliveries
         self.responder = responder
+        self.home = home
         self._running: set[asyncio.Task[None]] = set()
 
     def _hand_off(self, work: Coroutine[Any, Any, None]) -> None:
@@ -251,6 +256,54 @@ class AckFirst:
         if await self._is_first_delivery(body, request):
             await self.team.mark_presence(body, user=user, channel=channel, present=present)
 
+    # --- the App Home tab and the global shortcut -----------------------------------------
+
+    async def home_opened(
+        self, ack: AsyncAck, body: Body, event: Body, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        await ack()
+        if event.get("tab") == "home":  # the Messages tab opening needs nothing drawn
+            self._hand_off(self._surface(body, request, self._home_opened(body, event, client)))
+
+    async def _home_opened(self, body: Body, event: Body, client: AsyncWebClient) -> None:
+        user = event.get("user")
+        if isinstance(user, str):
+            await self.home.publish(client, actor_of(body, user=user))
+
+    async def home_click(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        await ack()
+        self._hand_off(self._surface(body, request, self.home.click(body, client)))
+
+    async def link_click(self, ack: AsyncAck) -> None:
+        """A button that only opens a URL: Slack reports the click all the same."""
+        await ack()
+
+    async def shortcut(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        await ack()
+        self._hand_off(self._surface(body, request, self.home.shortcut(body, client)))
+
+    async def share_submitted(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        await ack()  # closes the modal; the outcome is shown where the share began
+        self._hand_off(self._surface(body, request, self.home.share_submitted(body, client)))
+
+    async def _surface(self, body: Body, request: AsyncBoltRequest, work: Coroutine[Any, Any, None]) -> None:
+        """Deliveries with no message to answer under (a view, a shortcut): drop resends, log bugs."""
+        if not await self._is_first_delivery(body, request):
+            work.close()
+            return
+        try:
+            await work
+        except AdvisorError as error:
+            LOG.info("a Slack home or shortcut action was refused: %s", type(error).__name__)
+        except Exception:
+            LOG.exception("a Slack home or shortcut action failed")
+
 
 # --- assembly ---------------------------------------------------------------------------
 
@@ -267,16 +320,28 @@ def with_rate_limit_retries(client: AsyncWebClient) -> AsyncWebClient:
     return client
 
 
-def build_client(settings: Settings) -> AsyncWebClient:
-    token = settings.slack_bot_token.reveal() if settings.slack_bot_token else None
-    return with_rate_limit_retries(AsyncWebClient(token=token, base_url=api_url(settings)))
+class WithoutWebApiBodies(logging.Filter):
+    """Drops slack-sdk's debug lines from the app's logger: they print whole requests and responses,
+    OAuth tokens included. bolt builds its Web API client on the logger it is given, so without
+    this those lines would arrive under ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.DEBUG and f"{os.sep}slack_sdk{os.sep}" in record.pathname)
+
+
+def configure_client(client: AsyncWebClient, settings: Settings) -> AsyncWebClient:
+    """Point bolt's own client at SLACK_API_URL (GovSlack, a test fake), with 429 retries.
+
+    bolt copies base_url and retry_handlers from this client into the one it builds per request.
+    """
+    client.base_url = api_url(settings)
+    return with_rate_limit_retries(client)
 
 
 def build_app(
     services: Services,
     settings: Settings,
     *,
-    client: AsyncWebClient | None = None,
     session: ClientSession | None = None,
 ) -> AsyncApp:
     """The app for either connection mode; Socket Mode and HTTP differ only in how it is served.
@@ -286,29 +351,39 @@ def build_app(
     with installations kept in the project's SQLite file. `session`, when given (and closed by
     the caller), carries every reply to a response_url over kept-alive connections.
     """
-    web_client = with_rate_limit_retries(client) if client is not None else build_client(settings)
     secret = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     oauth = None
     if settings.slack_bot_token is None and settings.slack_client_id and settings.slack_client_secret:
         oauth = oauth_settings(settings)
+    # Only the token, never a client too: bolt reads SLACK_BOT_TOKEN by itself and, given both,
+    # warns "As you gave client as well, token will be unused" on every start.
+    bolt_log = LOG.getChild("bolt")
+    if not any(isinstance(f, WithoutWebApiBodies) for f in bolt_log.filters):
+        bolt_log.addFilter(WithoutWebApiBodies())
     app = AsyncApp(
-        client=web_client,
+        token=settings.slack_bot_token.reveal() if settings.slack_bot_token else None,
         signing_secret=secret,
         oauth_settings=oauth,
         process_before_response=True,  # the listeners only ack and hand off: see AckFirst
-        logger=LOG.getChild("bolt"),
+        logger=bolt_log,
     )
+    configure_client(app.client, settings)
     responder = Responder(session)
+    home = HomeListeners(
+        engine=services.engine, team=services.team, deliveries=services.deliveries, session=session
+    )
     front = AckFirst(
         personal=PersonalListeners(
             engine=services.engine,
             deliveries=services.deliveries,
             command=settings.slack_command,
             responder=responder,
+            share_picker=home.open_share_picker,
         ),
         team=TeamListeners(engine=services.team, command=settings.slack_command),
         deliveries=services.deliveries,
         responder=responder,
+        home=home,
     )
     app.command(settings.slack_command)(front.command)
     app.action(START_ACTION)(front.start_click)
@@ -319,4 +394,10 @@ def build_app(
     app.event("message")(front.message)
     app.event("member_left_channel")(front.left_channel)
     app.event("member_joined_channel")(front.joined_channel)
+    # The App Home tab and the global shortcut: additive, beside the listeners above.
+    app.event("app_home_opened")(front.home_opened)
+    app.action(HOME_ACTIONS)(front.home_click)
+    app.action(LINK_ACTIONS)(front.link_click)
+    app.shortcut(SHORTCUT)(front.shortcut)
+    app.view(SHARE_VIEW)(front.share_submitted)
     return app

@@ -24,13 +24,26 @@ app_mentions:read and im:history: the app_mention and message.im events (mention
 direct messages); files:write: a team's decision record as a file; users:read: whether someone
 who is not the starter may close a team question (workspace admins and owners may);
 channels:read and groups:read: the member_left_channel and member_joined_channel events, so a
-team session refuses votes from someone who has left the channel."""
+team session refuses votes from someone who has left the channel (and, with users.conversations,
+which team sessions the App Home lists: those in the user's channels). The App Home tab
+(views.publish), its modals (views.open) and the global shortcut need no scope beyond these:
+`commands` covers shortcuts, `chat:write` posts the questions in the app's Messages tab."""
 BOT_EVENTS: tuple[str, ...] = (
     "app_mention",
     "message.im",
     "member_left_channel",
     "member_joined_channel",
+    "app_home_opened",
 )
+SHORTCUTS: tuple[dict[str, str], ...] = (
+    {
+        "name": "Choose a framework",
+        "type": "global",
+        "callback_id": "choose_framework",
+        "description": "A few questions about your project, then a recommended Python web framework",
+    },
+)
+"""Global shortcuts (the lightning-bolt menu): the callback_id is render/home.py's SHORTCUT."""
 EVENTS_PATH = "/slack/events"
 REDIRECT_PATH = "/slack/oauth_redirect"
 MESSAGE_SHORTCUT: dict[str, str] = {
@@ -67,13 +80,13 @@ def build_manifest(*, command: str, url: str | None = None, oauth: bool = False)
         "display_information": {"name": NAME, "description": DESCRIPTION},
         "features": {
             "app_home": {
-                "home_tab_enabled": False,
+                "home_tab_enabled": True,
                 "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": "framework-advisor", "always_online": False},
+            "shortcuts": [dict(shortcut) for shortcut in (*SHORTCUTS, MESSAGE_SHORTCUT)],
             "slash_commands": [slash],
-            "shortcuts": [dict(MESSAGE_SHORTCUT)],
         },
         "oauth_config": oauth_config,
         "settings": {

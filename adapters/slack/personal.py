@@ -43,18 +43,27 @@ SHARE_FALLBACK_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
 """chat.postMessage refuses channels the bot is not in; the click's response_url still works there."""
 
 Step = Callable[[], Awaitable[Reply]]
+SharePicker = Callable[..., Awaitable[None]]
+"""Opens the channel picker for a Share clicked where there is no channel to post in (home.py)."""
 
 
 class PersonalListeners:
     """The slash command's personal words, button clicks, the mention's Start, direct messages."""
 
     def __init__(
-        self, *, engine: Engine, deliveries: DeliveryLog, command: str, responder: Responder
+        self,
+        *,
+        engine: Engine,
+        deliveries: DeliveryLog,
+        command: str,
+        responder: Responder,
+        share_picker: SharePicker | None = None,
     ) -> None:
         self.engine = engine
         self.deliveries = deliveries
         self.command_name = command
         self.responder = responder
+        self.share_picker = share_picker
 
     async def command(self, body: Body, word: str) -> SlackMessage:
         """`/choose-framework [word]` -> the private message that answers it."""
@@ -107,8 +116,12 @@ class PersonalListeners:
         self, action: ActionId, body: Body, respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         actor = actor_of(body)
-        reply = await self.engine.share(actor, conversation_id=action.conversation_id, step=action.step)
         channel = channel_of(body)
+        if self.share_picker is not None and (channel is None or channel.startswith("D")):
+            # In the messages with the app (a DM) "the channel" is the DM itself: ask where instead.
+            await self.share_picker(client, body, action, origin="messages")
+            return
+        reply = await self.engine.share(actor, conversation_id=action.conversation_id, step=action.step)
         if not await self.deliveries.claim_delivery(f"share:{reply.conversation_id}:{reply.step}:{channel}"):
             raise AlreadyShared(channel=channel)
         shared = blocks.shared_result_message(reply, user_id=actor.user)

@@ -151,13 +151,16 @@ class Pack:
     at: Location = NOWHERE
     _subject_index: Mapping[str, Subject] = field(init=False, repr=False, compare=False)
     _remaining: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    _most: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         subjects: dict[str, Subject] = {}
         for subject in self.subjects:
             subjects.setdefault(subject.id, subject)
         object.__setattr__(self, "_subject_index", MappingProxyType(subjects))
-        object.__setattr__(self, "_remaining", MappingProxyType(_questions_to_result(self.questions)))
+        remaining = _questions_to_result(self.questions)
+        object.__setattr__(self, "_remaining", MappingProxyType(remaining))
+        object.__setattr__(self, "_most", MappingProxyType(_most_questions(self.questions, remaining)))
 
     def reaches_result(self, question_id: str) -> bool:
         return question_id in self._remaining
@@ -165,6 +168,14 @@ class Pack:
     def remaining(self, question_id: str) -> int:
         """The fewest questions left before a result, counting this one (a progress hint)."""
         return self._remaining.get(question_id, 1)
+
+    def most_remaining(self, question_id: str) -> int:
+        """The most questions left before a result, counting this one: the "about N" of a progress line.
+
+        Unlike `remaining` (the shortest way out, which keeps rising as a conversation takes the
+        usual, longer paths), answered + most_remaining never rises from one question to the next.
+        """
+        return self._most.get(question_id, self.remaining(question_id))
 
     def subject(self, subject_id: str) -> Subject | None:
         return self._subject_index.get(subject_id)
@@ -211,3 +222,36 @@ def _questions_to_result(questions: Mapping[str, Question]) -> dict[str, int]:
                     following.append(source)
         frontier = following
     return distance
+
+
+def _most_questions(questions: Mapping[str, Question], fewest: Mapping[str, int]) -> dict[str, int]:
+    """The longest way to a result from each question; depth-first with an explicit stack, so a long
+    chain of questions cannot hit the recursion limit.
+
+    An option leading back into the walk (a cycle) or to a dead end, both refused by lint,
+    counts as its fewest way out.
+    """
+    most: dict[str, int] = {}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in questions:
+        if root in state or root not in fewest:
+            continue
+        stack = [root]
+        while stack:
+            question_id = stack[-1]
+            options = questions[question_id].options
+            if question_id not in state:
+                state[question_id] = 1
+                stack.extend(o.next for o in options if o.next in fewest and o.next not in state)
+                continue
+            stack.pop()
+            if state[question_id] == 2:
+                continue
+            state[question_id] = 2
+            ways = [
+                0 if o.next == RESULT else most.get(o.next, fewest[o.next])
+                for o in options
+                if o.next == RESULT or o.next in fewest
+            ]
+            most[question_id] = 1 + max(ways, default=0)
+    return most

@@ -63,4 +63,5 @@ def present(pack: Pack, conversation: Conversation) -> QuestionReply | ResultRep
         remaining=pack.remaining(question.id),
         can_go_back=bool(conversation.answers),
         notice=notice,
+        about_total=len(conversation.answers) + pack.most_remaining(question.id),
     )

@@ -32,6 +32,19 @@ class QuestionReply:
     can_go_back: bool
     notice: str = ""
     """Said before the question, e.g. what would help after a "not sure"."""
+    about_total: int = 0
+    """The N of "question 3 of about N": answered + the most questions still to come, so it
+    never rises from one question to the next (it falls when an answer shortens the way)."""
+
+    @property
+    def number(self) -> int:
+        """This question's place in the conversation, 1 for the first."""
+        return self.answered + 1
+
+    @property
+    def is_last(self) -> bool:
+        """No answer to this question leads to another one."""
+        return self.about_total == self.number
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,12 @@ class TeamStore(Protocol):
         """Every session (open or finished) of a platform, or of one workspace of it."""
         ...
 
+    async def open_teams(
+        self, *, platform: str, workspace: str, advisor: str, limit: int
+    ) -> tuple[TeamSession, ...]:
+        """The open sessions of one workspace, newest first, at most `limit` (what Slack's App Home lists)."""
+        ...
+
 
 class Store(ConversationStore, TeamStore, DeliveryLog, Protocol):
     """One database holding everything the bot keeps; every backend is all of these at once."""

@@ -415,6 +415,23 @@ class PostgresStore:
             raise _unavailable(self._location, error) from None
         return tuple(_to_team(record) for record in records)
 
+    async def open_teams(
+        self, *, platform: str, workspace: str, advisor: str, limit: int
+    ) -> tuple[TeamSession, ...]:
+        try:
+            records = await self._pool.fetch(
+                f"SELECT {_TEAM_COLUMNS} FROM team_sessions"
+                " WHERE platform = $1 AND workspace = $2 AND advisor = $3 AND status = 'open'"
+                " ORDER BY created_at DESC LIMIT $4",
+                platform,
+                workspace,
+                advisor,
+                limit,
+            )
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        return tuple(_to_team(record) for record in records)
+
     async def get_team_by_id(self, session_id: str) -> TeamSession | None:
         return await self._fetch_team(f"SELECT {_TEAM_COLUMNS} FROM team_sessions WHERE id = $1", session_id)
 

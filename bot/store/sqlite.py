@@ -504,6 +504,20 @@ class SqliteStore:
 
         return tuple(_row_to_team(row) for row in await self._run(fn))
 
+    async def open_teams(
+        self, *, platform: str, workspace: str, advisor: str, limit: int
+    ) -> tuple[TeamSession, ...]:
+        def fn(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+            # The partial index team_sessions_open covers exactly these rows.
+            return conn.execute(
+                f"SELECT {_TEAM_COLUMNS} FROM team_sessions"
+                " WHERE platform = ? AND workspace = ? AND advisor = ? AND status = 'open'"
+                " ORDER BY created_at DESC LIMIT ?",
+                (platform, workspace, advisor, limit),
+            ).fetchall()
+
+        return tuple(_row_to_team(row) for row in await self._run(fn))
+
     # --- deliveries (DeliveryLog) ---------------------------------------------------------
 
     async def claim_delivery(self, key: str) -> bool:

@@ -8,7 +8,7 @@ members pressing at once are all counted, each once, in one process or several.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 
 from bot.errors import (
@@ -34,12 +34,16 @@ from bot.team.record import (
     places,
     record_markdown,
 )
-from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamResultReply
+from bot.team.replies import OpenSessionSummary, TeamAdvanced, TeamQuestionReply, TeamResultReply
 from bot.team.scoring import rank_team
 from bot.team.session import TeamKey, TeamSession
 
 MAX_RETRIES = 64
 """Every retry means another vote landed; 64 in a row covers far more than one channel's burst."""
+MAX_LISTED = 10
+"""Open sessions one list shows (Slack's App Home): more would push the rest off the screen."""
+MAX_SCANNED = 500
+"""Open sessions read to find those in the asker's channels: a bound on one home view's query."""
 
 
 def utc_now() -> datetime:
@@ -277,6 +281,40 @@ class TeamEngine:
                     continue  # decided on a knowledge version no longer loaded: nothing to read it with
                 entries.append(entry_of(build_record(pack, session, place=numbered[session.id]), session))
         return tuple(entries)
+
+    async def open_sessions(
+        self,
+        *,
+        platform: str,
+        workspace: str,
+        channels: Collection[str] | None,
+        limit: int = MAX_LISTED,
+    ) -> tuple[OpenSessionSummary, ...]:
+        """The open sessions of a workspace in `channels` (those the asker is in; None: any), newest
+        first, at most `limit`. The newest MAX_SCANNED open sessions are looked through."""
+        found: list[OpenSessionSummary] = []
+        for session in await self.store.open_teams(
+            platform=platform, workspace=workspace, advisor=self.advisor, limit=MAX_SCANNED
+        ):
+            if channels is not None and session.key.channel not in channels:
+                continue
+            pack = self.registry.version(self.advisor, session.pack_version)
+            question = question_reply(pack, session) if pack is not None else None
+            found.append(
+                OpenSessionSummary(
+                    session_id=session.id,
+                    channel=session.key.channel,
+                    thread=session.key.thread,
+                    topic=session.topic,
+                    starter=session.name_of(session.starter),
+                    number=len(session.closed) + 1,
+                    prompt=question.prompt if question is not None else "",
+                    votes=len(session.votes),
+                )
+            )
+            if len(found) >= limit:
+                break
+        return tuple(found)
 
     async def session(self, session_id: str) -> TeamSession:
         return (await self._load(session_id))[0]

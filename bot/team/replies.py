@@ -109,3 +109,21 @@ class TeamAdvanced:
 
 
 TeamReply = TeamQuestionReply | TeamResultReply | TeamAdvanced
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSessionSummary:
+    """An open session as a list shows it (Slack's App Home): where it is and how far it got."""
+
+    session_id: str
+    channel: str
+    thread: str
+    topic: str
+    starter: str
+    """The starter's display name."""
+    number: int
+    """The open question's number, 1 for the first."""
+    prompt: str
+    """The open question, or "" when the session's pack version is no longer loaded."""
+    votes: int
+    """Votes cast on the open question so far."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import json
@@ -64,13 +65,18 @@ def test_malformed_yaml_is_one_clear_error(env: dict[str, str], tmp_path: Path) 
     assert "E001 YAML syntax" in out
 
 
-def test_graph_draws_mermaid_and_dot(env: dict[str, str]) -> None:
+def test_graph_draws_mermaid_and_dot_with_parallel_edges_merged(env: dict[str, str]) -> None:
     code, out, _ = run(["graph", str(TINY), "--format", "mermaid"], env)
     assert code == EXIT_OK
     assert out.startswith("flowchart TD")
-    assert 'kind -- "JSON API" --> size' in out
+    # "JSON API" and "Not sure" both lead from kind to size: one edge listing both.
+    assert 'kind -- "JSON API<br/>Not sure" --> size' in out
+    assert 'size -- "any answer" --> result' in out
+    assert out.count("kind --") == 2
     code, out, _ = run(["graph", str(TINY), "--format", "dot"], env)
-    assert '"kind" -> "size" [label="JSON API"];' in out
+    assert '"kind" -> "size" [label="JSON API\\lNot sure\\l"];' in out
+    assert '"size" -> "result" [label="any answer"];' in out
+    assert out.count('"kind" ->') == 2
 
 
 def test_recommend_answers_a_whole_path_as_json(env: dict[str, str]) -> None:
@@ -115,11 +121,16 @@ def test_chat_over_piped_stdin_reaches_a_recommendation(env: dict[str, str]) -> 
     assert "Top pick: Alpha" in out
 
 
-def test_chat_bad_answer_is_explained_and_changes_nothing(env: dict[str, str]) -> None:
-    code, out, _ = run(["chat", "--pack", str(TINY), "--user", "dan"], env, stdin="kubernetes\nstatus\n")
+def test_piped_chat_stops_with_exit_2_at_an_answer_that_matches_nothing(env: dict[str, str]) -> None:
+    """Every later line would answer the wrong question, so a script learns at once (exit 2)."""
+    code, out, err = run(["chat", "--pack", str(TINY), "--user", "dan"], env, stdin="kubernetes\nstatus\n")
+    assert code == EXIT_USAGE
+    assert "'kubernetes' is not one of the options" in err
+    assert "Stopped" in err
+    assert "Answered 0 question(s)" not in out  # the next line was not run
+    code, out, _ = run(["chat", "--pack", str(TINY), "--user", "dan"], env, stdin="status\n")
     assert code == EXIT_OK
-    assert "'kubernetes' is not one of the options" in out
-    assert "Answered 0 question(s)" in out
+    assert "Answered 0 question(s)" in out  # and nothing was changed
 
 
 def test_unknown_db_scheme_names_the_variable(env: dict[str, str]) -> None:
@@ -141,12 +152,18 @@ def test_forget_and_purge_commands(env: dict[str, str]) -> None:
     run(["chat", "--pack", str(TINY), "--user", "erin"], env, stdin="1\n")
     code, out, _ = run(["forget", "--user", "erin"], env)
     assert code == EXIT_OK
+    # An operator reads about someone else: "they", never "you".
     assert out.strip() == (
-        "terminal user erin: Deleted 1 conversation(s) and everything you answered in them."
+        "terminal user erin: Deleted 1 conversation(s) and everything they answered in them."
     )
+    code, out, _ = run(["forget", "--user", "erin"], env)
+    assert out.strip() == "There was nothing stored about terminal user erin."
+    assert "you" not in out
     run(["chat", "--pack", str(TINY), "--user", "erin"], env, stdin="1\n")
     code, out, _ = run(["purge", "--older-than", "30d"], env)
-    assert (code, out.strip()) == (EXIT_OK, "Purged 0 conversation(s) idle for longer than 30 days, 0:00:00.")
+    assert (code, out.strip()) == (EXIT_OK, "Purged 0 conversation(s) idle for longer than 30d.")
+    code, out, _ = run(["purge", "--older-than", "12H"], env)
+    assert out.strip() == "Purged 0 conversation(s) idle for longer than 12h."
 
 
 def test_bad_duration_is_a_usage_error(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -333,3 +350,244 @@ def test_pack_freshness_reports_a_stated_version_older_than_the_installed_one(
     assert "1 out of date, 0 current, 0 newer than installed, 2 not found" in out
     code, out, _ = run(["pack", "freshness", str(TINY)], env)
     assert code == EXIT_OK
+
+
+# --- conventions: help, questions, completion, missing extras, graph formats -------------------
+
+
+def test_advisor_alone_prints_help_and_exits_zero(env: dict[str, str]) -> None:
+    code, out, _ = run([], env)
+    assert code == EXIT_OK
+    assert out.startswith("usage: advisor")
+    for command in ("chat", "recommend", "questions", "lint", "graph", "slack", "discord"):
+        assert f"\n    {command} " in out
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "advisor")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (EXIT_OK, out)
+
+
+def _parsers() -> list[tuple[str, argparse.ArgumentParser]]:
+    from adapters.cli import _build_parser
+    from adapters.discord import run as discord_run
+    from adapters.slack import run as slack_run
+
+    found = [
+        ("advisor slack", slack_run._parser()),
+        ("advisor slack manifest", slack_run._manifest_parser()),
+        ("advisor discord", discord_run._parser()),
+    ]
+    pending = [("advisor", _build_parser())]
+    while pending:
+        name, parser = pending.pop()
+        found.append((name, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending += [(f"{name} {sub}", p) for sub, p in action.choices.items()]
+    return found
+
+
+def test_every_option_of_every_command_has_help_text() -> None:
+    missing = []
+    for name, parser in _parsers():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                missing += [
+                    f"{name} {sub.dest}" for sub in action._choices_actions if not (sub.help or "").strip()
+                ]
+            elif (
+                not isinstance(action, argparse._HelpAction | argparse._VersionAction)
+                and not (action.help or "").strip()
+            ):
+                missing.append(f"{name} {action.option_strings or action.dest}")
+    assert missing == []
+
+
+def test_questions_lists_the_ids_recommend_takes(env: dict[str, str]) -> None:
+    code, out, _ = run(["questions", "--pack", str(TINY)], env)
+    assert code == EXIT_OK
+    assert "kind: What are you building?  (the first question)" in out
+    assert "  kind=api     JSON API   -> size" in out
+    assert "  size=small   A single file         -> the recommendation" in out
+    code, out, _ = run(["questions", "--pack", str(TINY), "--format", "json"], env)
+    listed = json.loads(out)
+    assert listed["start"] == "kind"
+    by_id = {q["id"]: q for q in listed["questions"]}
+    assert [o["answer"] for o in by_id["kind"]["options"]] == ["kind=pages", "kind=api", "kind=unsure"]
+    assert by_id["kind"]["options"][0] | {"synonyms": []} == {
+        "id": "pages",
+        "label": "Web pages",
+        "synonyms": [],
+        "next": "admin",
+        "answer": "kind=pages",
+    }
+    # What it lists is what recommend takes: walk the first option of each question to a result.
+    answers, here = [], listed["start"]
+    while here != "result":
+        option = by_id[here]["options"][0]
+        answers += ["-a", option["answer"]]
+        here = option["next"]
+    code, out, _ = run(["recommend", "--pack", str(TINY), *answers], env)
+    assert code == EXIT_OK
+    assert "Top pick: Alpha" in out
+
+
+def _complete(line: str, env: dict[str, str]) -> list[str]:
+    """What Tab offers after `line`, asked of the installed `advisor` as bash would ask it."""
+    out = Path(env["HOME"]) / "completions.txt"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "advisor")],
+        env={
+            **os.environ,
+            **env,
+            "_ARGCOMPLETE": "1",
+            "_ARGCOMPLETE_IFS": "\v",
+            "COMP_LINE": line,
+            "COMP_POINT": str(len(line)),
+            "_ARGCOMPLETE_STDOUT_FILENAME": str(out),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [word.strip() for word in out.read_text().split("\v") if word]
+
+
+def test_completion_offers_commands_options_and_question_ids(env: dict[str, str]) -> None:
+    assert {"chat", "recommend", "questions", "graph", "slack", "discord"} <= set(_complete("advisor ", env))
+    assert set(_complete("advisor qu", env)) == {"questions"}
+    assert "--no-color" in _complete("advisor chat --", env)
+    assert set(_complete("advisor graph --format ", env)) == {"mermaid", "dot", "svg", "png"}
+    offered = _complete(f"advisor recommend --pack {TINY} -a ", env)
+    assert {"kind=pages", "kind=api", "admin=need", "size=small"} <= set(offered)
+    assert set(_complete(f"advisor recommend --pack {TINY} -a si", env)) == {
+        "size=small",
+        "size=large",
+        "size=unsure",
+    }
+    assert "existing=fresh" in _complete("advisor recommend -a exi", env)  # the shipped pack
+    assert {"manifest", "--http", "--socket"} <= set(_complete("advisor slack ", env))
+    assert {"sync", "invite", "run"} <= set(_complete("advisor discord ", env))
+
+
+def test_the_completion_script_the_readme_names_is_installed() -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "register-python-argcomplete"), "advisor"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "complete " in done.stdout
+    assert "advisor" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "hidden", "extra"),
+    [
+        (["discord", "--help"], "discord", "discord"),
+        (["discord", "run"], "discord", "discord"),
+        (["slack", "--http"], "slack_bolt", "slack"),
+        (["slack", "--socket"], "aiohttp", "slack"),
+    ],
+)
+def test_a_missing_extra_is_named_with_its_install_command(
+    env: dict[str, str], argv: list[str], hidden: str, extra: str
+) -> None:
+    """As on a machine without the extra: the module is made unimportable in a fresh process."""
+    script = (
+        "import sys\n"
+        f"sys.modules[{hidden!r}] = None\n"
+        "from adapters.cli import main\n"
+        f"sys.exit(main({argv!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"},
+        check=False,
+    )
+    assert done.returncode == EXIT_USAGE
+    assert "Traceback" not in done.stderr
+    assert f"pip install 'framework-advisor[{extra}]'" in done.stderr
+    assert f".venv/bin/pip install '.[{extra}]'" in done.stderr
+    assert f"`advisor {argv[0]}` needs the optional '{extra}' dependencies" in done.stderr
+
+
+def test_slack_manifest_and_help_work_without_the_slack_extra(env: dict[str, str]) -> None:
+    script = (
+        "import sys\n"
+        "for name in ('slack_bolt', 'slack_sdk', 'aiohttp'):\n"
+        "    sys.modules[name] = None\n"
+        "from adapters.cli import main\n"
+        "sys.exit(main(['slack', 'manifest']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, **env}, check=False
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    assert json.loads(done.stdout)["features"]["slash_commands"][0]["command"] == "/choose-framework"
+
+
+FAKE_DOT = """#!{python}
+import sys
+source = sys.stdin.read()
+assert source.startswith("digraph"), source
+fmt = sys.argv[1]
+if fmt == "-Tsvg":
+    sys.stdout.write('<svg xmlns="http://www.w3.org/2000/svg"><!-- %d edges --></svg>' % source.count("->"))
+else:
+    sys.stdout.buffer.write(b"\\x89PNG\\r\\n\\x1a\\n" + str(source.count("->")).encode())
+"""
+
+
+@pytest.fixture
+def graphviz_bin(tmp_path: Path) -> Path:
+    """A folder with a stand-in for Graphviz's dot, for machines without Graphviz."""
+    folder = tmp_path / "graphviz-bin"
+    folder.mkdir()
+    dot = folder / "dot"
+    dot.write_text(FAKE_DOT.format(python=sys.executable))
+    dot.chmod(0o755)
+    return folder
+
+
+def test_svg_and_png_without_graphviz_say_how_to_get_it(env: dict[str, str], tmp_path: Path) -> None:
+    empty = tmp_path / "no-graphviz"
+    empty.mkdir()
+    for fmt in ("svg", "png"):
+        code, out, err = run(["graph", str(TINY), "--format", fmt], {**env, "PATH": str(empty)})
+        assert code == EXIT_USAGE
+        assert out == ""
+        assert "Graphviz" in err
+        assert "apt install graphviz" in err
+        assert "--format dot" in err
+
+
+def test_svg_and_png_are_drawn_by_dot_when_it_is_on_path(
+    env: dict[str, str], tmp_path: Path, graphviz_bin: Path
+) -> None:
+    path = {**env, "PATH": str(graphviz_bin)}
+    code, out, _ = run(["graph", str(TINY), "--format", "svg"], path)
+    assert code == EXIT_OK
+    assert out == '<svg xmlns="http://www.w3.org/2000/svg"><!-- 5 edges --></svg>'  # merged edges
+    png = tmp_path / "flow.png"
+    code, _, _ = run(["graph", str(TINY), "--format", "png", "--output", str(png)], path)
+    assert code == EXIT_OK
+    assert png.read_bytes().startswith(b"\x89PNG")
+    code, _, err = run(["graph", str(TINY), "--format", "png"], path)  # text stream: refused
+    assert code == EXIT_USAGE
+    assert "--output flow.png" in err
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed here")
+def test_real_graphviz_draws_the_shipped_pack(env: dict[str, str]) -> None:
+    code, out, _ = run(["graph", "--format", "svg"], {**env, "PATH": os.environ["PATH"]})
+    assert code == EXIT_OK
+    assert "<svg" in out
+    assert "Where will it run?" in out

@@ -37,6 +37,8 @@ def oauth_grant(*, team: str, token: str, installer: str = "U9") -> dict[str, An
 
 INSTALLATION = oauth_grant(team="T9", token=INSTALLED_TOKEN)
 """What oauth.v2.access answers for a code not in `FakeSlack.grants`: workspace T9 installs."""
+CHANNEL_PAGE = 2
+"""users.conversations answers this many channels per page, so the app must follow the cursor."""
 WAIT = 5.0
 """A guard against hangs, never a delay: every wait returns as soon as the call arrives."""
 
@@ -76,6 +78,8 @@ class FakeSlack:
         """OAuth code -> what oauth.v2.access answers for it (`oauth_grant`)."""
         self.admins: set[str] = set()
         """Users that users.info reports as workspace admins."""
+        self.channels_of: dict[str, list[str]] = {}
+        """user -> the channels users.conversations lists for them (two per page, to page through)."""
         self.uploads: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         """(file id, content) of every file uploaded through files.getUploadURLExternal's URL."""
         self._timestamps = itertools.count(1)
@@ -137,6 +141,27 @@ class FakeSlack:
             user = body.get("user")
             return web.json_response(
                 {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
+            )
+        if method == "users.conversations":
+            channels = self.channels_of.get(str(body.get("user")), [])
+            start = int(body.get("cursor") or 0)
+            page = channels[start : start + CHANNEL_PAGE]
+            more = start + CHANNEL_PAGE < len(channels)
+            return web.json_response(
+                {
+                    "ok": True,
+                    "channels": [{"id": c, "is_member": True} for c in page],
+                    "response_metadata": {"next_cursor": str(start + CHANNEL_PAGE) if more else ""},
+                }
+            )
+        if method == "chat.getPermalink":
+            channel, ts = body.get("channel"), str(body.get("message_ts", "")).replace(".", "")
+            return web.json_response(
+                {
+                    "ok": True,
+                    "channel": channel,
+                    "permalink": f"https://test.slack.com/archives/{channel}/p{ts}",
+                }
             )
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._timestamps)}"

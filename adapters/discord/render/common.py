@@ -161,6 +161,12 @@ def add_choices(
     )
 
 
+def summary(*lines: str) -> str:
+    """The plain-text `content` every message carries beside its embed: what screen readers read
+    and notifications show, which is nothing for an embed alone. Whole lines while they fit."""
+    return clip_lines([line for line in lines if line], CONTENT)
+
+
 def render_text(text: str) -> Rendered:
     """An explanation (an error, help): plain content, nothing to click."""
     return Rendered(content=clip(text, CONTENT))

@@ -19,6 +19,7 @@ from adapters.discord.render.common import (
     clip_lines,
     fit_embed,
     render_text,
+    summary,
 )
 from adapters.ids import Action, ActionId
 from bot.pack import limits
@@ -43,10 +44,18 @@ Under each question: **Back** undoes your last answer, **Why** explains the ques
 Under the result: **Share** posts it in this channel."""
 
 
-def _progress(answered: int, remaining: int) -> str:
-    total = answered + remaining
-    bar = "■" * answered + "□" * remaining
-    return f"Question {answered + 1} of at least {total}  {bar}"
+def progress(reply: QuestionReply) -> str:
+    """ "Question 3 of about 8": the most this path can still ask, so the total never rises."""
+    if reply.is_last:
+        return f"Question {reply.number}, the last one"
+    if reply.about_total > reply.number:
+        return f"Question {reply.number} of about {reply.about_total}"
+    return f"Question {reply.number}"
+
+
+def _progress_bar(reply: QuestionReply) -> str:
+    left = max(reply.about_total - reply.answered, 1)
+    return f"{progress(reply)}  {'■' * reply.answered}{'□' * left}"
 
 
 def render_question(reply: QuestionReply) -> Rendered:
@@ -62,7 +71,7 @@ def render_question(reply: QuestionReply) -> Rendered:
         description=clip("\n\n".join(parts), limits.EMBED_DESCRIPTION),
         colour=COLOUR,
     )
-    embed.set_footer(text=clip(_progress(reply.answered, reply.remaining), EMBED_FOOTER))
+    embed.set_footer(text=clip(_progress_bar(reply), EMBED_FOOTER))
 
     view = InertView()
     add_choices(
@@ -83,7 +92,27 @@ def render_question(reply: QuestionReply) -> Rendered:
         button(ActionId(reply.conversation_id, reply.step, Action.RESTART), "Restart", row=1, style=nav)
     )
     view.add_item(button(ActionId(reply.conversation_id, reply.step, Action.WHY), "Why?", row=1, style=nav))
-    return Rendered(content=None, embeds=(fit_embed(embed),), view=view)
+    return Rendered(content=question_summary(reply), embeds=(fit_embed(embed),), view=view)
+
+
+def question_summary(reply: QuestionReply) -> str:
+    choices = ", ".join(f"{c.number}. {c.label}" for c in reply.choices)
+    return summary(
+        f"Noted. {reply.notice}" if reply.notice else "",
+        f"{progress(reply)}: {reply.prompt}",
+        f"Options: {choices}",
+    )
+
+
+def result_summary(reply: ResultReply) -> str:
+    """Top pick, fit, runner-up and the two strongest reasons: the result in a few lines."""
+    rec = reply.recommendation
+    top, runner = rec.top, rec.runner_up
+    return summary(
+        f"Top pick: {top.name} (fit {rec.fit}%, {top.points} points)",
+        f"Runner-up: {runner.name} ({runner.points} points)" if runner is not None else "",
+        *(f"+ {r.text}" for r in top.reasons_for[:2]),
+    )
 
 
 def result_embed(reply: ResultReply) -> discord.Embed:
@@ -134,13 +163,13 @@ def render_result(reply: ResultReply) -> Rendered:
     if reply.answered:
         view.add_item(button(ActionId(cid, step, Action.BACK), "Back", row=0, style=nav))
     view.add_item(button(ActionId(cid, step, Action.RESTART), "Restart", row=0, style=nav))
-    return Rendered(content=None, embeds=(result_embed(reply),), view=view)
+    return Rendered(content=result_summary(reply), embeds=(result_embed(reply),), view=view)
 
 
 def render_shared(reply: ResultReply, *, owner_mention: str) -> Rendered:
     """The public copy: names whose result it is, carries no buttons (they would be someone else's)."""
     return Rendered(
-        content=clip(f"Framework recommendation for {owner_mention}:", CONTENT),
+        content=summary(f"Framework recommendation for {owner_mention}:", result_summary(reply)),
         embeds=(result_embed(reply),),
     )
 
@@ -152,7 +181,7 @@ def render_why(reply: WhyReply) -> Rendered:
         colour=COLOUR,
     )
     add_field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in reply.sources])
-    return Rendered(content=None, embeds=(fit_embed(embed),))
+    return Rendered(content=summary(f"Why we ask: {reply.prompt}", reply.why), embeds=(fit_embed(embed),))
 
 
 def render_status(reply: StatusReply) -> Rendered:
@@ -165,7 +194,12 @@ def render_status(reply: StatusReply) -> Rendered:
     add_field(embed, "Now", [now])
     if reply.leader:
         add_field(embed, "Leading so far", [reply.leader])
-    return Rendered(content=None, embeds=(fit_embed(embed),))
+    content = summary(
+        f"Your answers so far: {len(reply.answered)}.",
+        f"Now: {reply.current_prompt}" if reply.current_prompt else "Done: the result is ready.",
+        f"Leading so far: {reply.leader}" if reply.leader else "",
+    )
+    return Rendered(content=content, embeds=(fit_embed(embed),))
 
 
 _OFFER_LABELS: Final = {

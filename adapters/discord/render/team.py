@@ -22,6 +22,7 @@ from adapters.discord.render.common import (
     clip,
     clip_lines,
     fit_embed,
+    summary,
 )
 from adapters.ids import Action, ActionId
 from bot.pack import limits
@@ -108,7 +109,12 @@ def render_team_question(reply: TeamQuestionReply) -> Rendered:
             label_prefix="Decide: ",
             style=discord.ButtonStyle.success,
         )
-    return Rendered(content=None, embeds=(fit_embed(embed),), view=view)
+    waiting = " A tie waits for the starter's decision." if reply.awaiting_decision else ""
+    content = summary(
+        f"{reply.topic}: team question {reply.number}: {reply.prompt}",
+        f"{voted} so far. Vote with the buttons below.{waiting}",
+    )
+    return Rendered(content=content, embeds=(fit_embed(embed),), view=view)
 
 
 def render_team_closed(reply: TeamClosedReply) -> Rendered:
@@ -123,7 +129,11 @@ def render_team_closed(reply: TeamClosedReply) -> Rendered:
         description=clip_lines([f"**{reply.prompt}**", "", *lines, "", said], limits.EMBED_DESCRIPTION),
         colour=discord.Colour.dark_grey(),
     )
-    return Rendered(content=None, embeds=(fit_embed(embed),), view=None)
+    content = summary(
+        f"{reply.topic}: team question {reply.number} closed: {reply.prompt}",
+        said.replace("**", ""),
+    )
+    return Rendered(content=content, embeds=(fit_embed(embed),), view=None)
 
 
 def _pick_lines(reply: TeamResultReply) -> list[str]:
@@ -222,7 +232,14 @@ def render_team_result(reply: TeamResultReply) -> Rendered:
                 style=discord.ButtonStyle.success,
             )
         )
-    return Rendered(content=None, embeds=(fit_embed(team),), view=view)
+    content = summary(
+        f"{reply.topic}: {_heading(reply)} (fit {ranking.fit}%)",
+        f"Closest alternative: {runner.name}" if runner is not None else "",
+        f"The team split on {len(reply.splits)} question(s)."
+        if reply.splits
+        else "The team agreed on every question.",
+    )
+    return Rendered(content=content, embeds=(fit_embed(team),), view=view)
 
 
 START_MODAL_ID: Final = "adv-team-start"

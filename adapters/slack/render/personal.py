@@ -58,10 +58,12 @@ def _block_id(conversation_id: str, step: int, part: str) -> str:
 
 
 def progress(reply: QuestionReply) -> str:
-    total = reply.answered + reply.remaining
-    if reply.remaining <= 1:
-        return f"Question {reply.answered + 1} · the last one"
-    return f"Question {reply.answered + 1} · at least {total} in all"
+    """ "Question 3 of about 8": the most this path can still ask, so the total never rises."""
+    if reply.is_last:
+        return f"Question {reply.number} · the last one"
+    if reply.about_total > reply.number:
+        return f"Question {reply.number} of about {reply.about_total}"
+    return f"Question {reply.number}"
 
 
 def option_elements(reply: QuestionReply) -> list[dict[str, Any]]:

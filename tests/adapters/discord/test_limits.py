@@ -61,6 +61,8 @@ def assert_within_discord_limits(call: Call) -> None:
     data = call.body["data"]
     assert len(data.get("content") or "") <= 2000
     embeds = data.get("embeds", [])
+    if embeds:  # screen readers and notifications read the content, never the embed
+        assert (data.get("content") or "").strip(), "a message with an embed needs plain-text content"
     assert len(embeds) <= 10
     total = 0
     for embed in embeds:

@@ -37,6 +37,7 @@ def question(
         answered=2,
         remaining=3,
         can_go_back=True,
+        about_total=5,
     )
 
 
@@ -93,7 +94,7 @@ def test_navigation_has_back_restart_and_why() -> None:
 def test_question_shows_why_and_progress() -> None:
     message = blocks.question_message(question(3, why="Pages and APIs differ."))
     shown = str(message.blocks)
-    assert "Question 3 · at least 5 in all" in shown
+    assert "Question 3 of about 5" in shown
     assert "Why we ask:_ Pages and APIs differ." in shown
 
 

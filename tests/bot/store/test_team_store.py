@@ -78,6 +78,27 @@ class TestTeamStoreContract:
         assert finished is not None
         assert finished.is_finished
 
+    async def test_open_teams_lists_one_workspace_s_open_sessions_newest_first(
+        self, team_store: TeamStore
+    ) -> None:
+        later = NOW.replace(hour=13)
+        older = await team_store.create_team(session("t1", key=replace(KEY, channel="c1")))
+        newer = await team_store.create_team(
+            replace(session("t2", key=replace(KEY, channel="c2")), created_at=later, updated_at=later)
+        )
+        done = await team_store.create_team(session("t3", key=replace(KEY, channel="c3")))
+        await team_store.save_team(replace(done, status=TeamStatus.FINISHED), expected_version=1)
+        await team_store.create_team(session("t4", key=replace(KEY, workspace="other")))
+        await team_store.create_team(session("t5", key=replace(KEY, platform="slack")))
+        await team_store.create_team(session("t6", key=replace(KEY, advisor="another", channel="c9")))
+
+        found = await team_store.open_teams(platform="discord", workspace="g1", advisor="tiny", limit=10)
+        assert found == (newer, older)
+        assert await team_store.open_teams(platform="discord", workspace="g1", advisor="tiny", limit=1) == (
+            newer,
+        )
+        assert await team_store.open_teams(platform="discord", workspace="g2", advisor="tiny", limit=5) == ()
+
 
 async def test_a_database_from_before_team_sessions_is_upgraded_in_place(tmp_path: Path) -> None:
     import sqlite3

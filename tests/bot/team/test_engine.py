@@ -267,3 +267,39 @@ async def test_records_are_numbered_in_their_channel_accepted_and_listed(
         ("c2", "0001-tiny-test-advisor", "proposed"),
     ]
     assert (await engine.record_of(sids[0])).status == "superseded by 0003-backend-framework"
+
+
+@each_backend
+async def test_open_sessions_lists_those_in_the_asker_s_channels_newest_first(
+    backend: Backend,  # noqa: F811  # the fixture imported above
+    registry: PackRegistry,
+    clock: Clock,
+) -> None:
+    from datetime import timedelta
+
+    engine = engine_on(await backend.open(), registry, clock)
+    first = await engine.start(
+        engine.key(platform="slack", workspace="T1", channel="C1", thread="1.1"),
+        starter="U1",
+        starter_name="ann",
+        topic="Orders API",
+    )
+    assert isinstance(first, TeamQuestionReply)
+    await engine.vote(session_id=first.session_id, step=first.step, member="U2", option_id="api")
+    clock.advance(timedelta(minutes=1))
+    second = await engine.start(
+        engine.key(platform="slack", workspace="T1", channel="C2", thread="2.1"), starter="U3", topic="Docs"
+    )
+    await engine.start(engine.key(platform="slack", workspace="T1", channel="C3", thread="3.1"), starter="U4")
+    await engine.start(engine.key(platform="slack", workspace="T2", channel="C1", thread="9.1"), starter="U5")
+
+    found = await engine.open_sessions(platform="slack", workspace="T1", channels={"C1", "C2"})
+    assert [(s.channel, s.topic) for s in found] == [("C2", "Docs"), ("C1", "Orders API")]
+    orders = found[1]
+    assert (orders.session_id, orders.thread, orders.starter) == (first.session_id, "1.1", "ann")
+    assert (orders.number, orders.prompt, orders.votes) == (1, "What are you building?", 1)
+    assert second.session_id == found[0].session_id
+    assert await engine.open_sessions(platform="slack", workspace="T1", channels={"C9"}) == ()
+    assert (
+        len(await engine.open_sessions(platform="slack", workspace="T1", channels={"C1", "C2"}, limit=1)) == 1
+    )
