@@ -156,7 +156,9 @@ def _build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--platform", default="terminal", help="terminal, slack or discord")
     forget.add_argument("--workspace", help="only this workspace or guild (default: all)")
 
-    purge = sub.add_parser("purge", help="delete conversations idle for longer than a duration")
+    purge = sub.add_parser(
+        "purge", help="delete conversations and team sessions idle for longer than a duration"
+    )
     purge.add_argument("--older-than", required=True, type=parse_duration, metavar="DURATION")
 
     for name in ("slack", "discord"):
@@ -447,6 +449,12 @@ def _record_list(settings: Settings, args: argparse.Namespace, stdout: TextIO) -
     return EXIT_OK
 
 
+_NOT_ERASED = (
+    "The deleted rows may stay readable in the database files for a while: on PostgreSQL run"
+    " VACUUM on the advisor's tables; on SQLite run the command again when no bot is reading.\n"
+)
+
+
 def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: TextIO) -> int:
     from bot.personal.engine import utc_now
     from bot.privacy import forget_user, purge_idle
@@ -464,9 +472,18 @@ def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: 
                     user=args.user,
                 )
                 out.write(f"{args.platform} user {args.user}: {forgotten.summary()}\n")
+                erased = forgotten.erased
             else:
-                count = await purge_idle(conversations=store, older_than=utc_now() - args.older_than)
-                out.write(f"Purged {count} conversation(s) idle for longer than {args.older_than}.\n")
+                purged = await purge_idle(
+                    conversations=store, teams=store, older_than=utc_now() - args.older_than
+                )
+                out.write(
+                    f"Purged {purged.conversations} conversation(s) and {purged.teams} team session(s)"
+                    f" idle for longer than {args.older_than}.\n"
+                )
+                erased = purged.erased
+            if not erased:
+                out.write(_NOT_ERASED)
             return EXIT_OK
         finally:
             await store.close()

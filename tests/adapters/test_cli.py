@@ -146,7 +146,10 @@ def test_forget_and_purge_commands(env: dict[str, str]) -> None:
     )
     run(["chat", "--pack", str(TINY), "--user", "erin"], env, stdin="1\n")
     code, out, _ = run(["purge", "--older-than", "30d"], env)
-    assert (code, out.strip()) == (EXIT_OK, "Purged 0 conversation(s) idle for longer than 30 days, 0:00:00.")
+    assert (code, out.strip()) == (
+        EXIT_OK,
+        "Purged 0 conversation(s) and 0 team session(s) idle for longer than 30 days, 0:00:00.",
+    )
 
 
 def test_bad_duration_is_a_usage_error(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
