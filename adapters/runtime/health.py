@@ -50,10 +50,12 @@ class Health:
             report["pack"] = str(error)
             ready = False
         else:
+            where = self.services.registry.source.get(pack.id, "")
             report["pack"] = {
                 "id": pack.id,
                 "version": pack.version,
-                "source": self.services.registry.source.get(pack.id, "folder"),
+                "source": "store" if where == "store" else "folder",
+                **({"folder": where} if where and where != "store" else {}),
             }
         if not self.connected():
             report["platform"] = "not connected"
@@ -103,6 +105,10 @@ def pack_label(services: Services) -> Callable[[], tuple[str, str, str] | None]:
             pack = services.registry.current(services.advisor)
         except AdvisorError:
             return None
-        return pack.id, pack.version, services.registry.source.get(pack.id, "folder")
+        return (
+            pack.id,
+            pack.version,
+            "store" if services.registry.source.get(pack.id) == "store" else "folder",
+        )
 
     return label

@@ -91,6 +91,7 @@ class PackWatcher:
             self.runtime.metrics.pack_reload("failed")
             return False
         if checked.pack.version == current.version and registry.source.get(advisor) != "store":
+            LOG.info("pack %s unchanged (%s): version %s", advisor, why, current.version[:8])
             return False
         registry.install(checked, folder=self.folder)
         try:

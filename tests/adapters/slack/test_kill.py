@@ -82,8 +82,11 @@ class Run:
             assert status in (0, 503), status  # only a dead (or stopping) bot refuses
             retry += 1
             self.resent += 1
-            async with self.changed:  # wait for the next process
-                await asyncio.wait_for(self.changed.wait_for(lambda: self.generation > generation), 60)
+            await self.next_process(after=generation)
+
+    async def next_process(self, *, after: int) -> None:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: self.generation > after), 60)
 
     async def reply(self, hook: str) -> WebhookPost | None:
         if self.replies[hook]:
@@ -121,11 +124,16 @@ class Run:
                 lambda hook, trigger, v=value: click(self.fake, v, user=name, hook=hook, trigger=trigger)
             )
 
+    async def acks_reach(self, target: int) -> None:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: self.acked >= target), 60)
+
+    def clicker(self, name: str, value: str) -> Any:
+        return lambda hook, trigger: click(self.fake, value, user=name, hook=hook, trigger=trigger)
+
     async def killer(self, rng: random.Random) -> None:
         for _ in range(KILLS):
-            target = self.acked + rng.randint(2, 12)
-            async with self.changed:
-                await asyncio.wait_for(self.changed.wait_for(lambda t=target: self.acked >= t), 60)
+            await self.acks_reach(self.acked + rng.randint(2, 12))
             await self.bot.kill()  # SIGKILL, right after that acknowledgement
             await self.bot.start()
             async with self.changed:
