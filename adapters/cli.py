@@ -161,6 +161,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--older-than", required=True, type=parse_duration, metavar="DURATION")
 
+    pack = sub.add_parser("pack", help="the pack versions kept in the database")
+    pack_sub = pack.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
+    status = pack_sub.add_parser(
+        "status", help="the current version, the kept ones, and the conversations pinned to each"
+    )
+    status.add_argument("pack", nargs="?", type=Path, help="the pack folder (default: ADVISOR_PACK)")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    prune = pack_sub.add_parser("prune", help="drop kept versions no conversation or open team session uses")
+    prune.add_argument("pack", nargs="?", type=Path, help="the pack folder (default: ADVISOR_PACK)")
+
+    health = sub.add_parser("health", help="ask a running bot whether it is ready (the container check)")
+    health.add_argument("--live", action="store_true", help="only whether it answers (/healthz)")
+    health.add_argument("--port", type=int, help="default: ADVISOR_HEALTH_PORT, else PORT")
+
     for name in ("slack", "discord"):
         platform = sub.add_parser(name, help=f"run or set up the {name.title()} bot", add_help=False)
         platform.add_argument("rest", nargs=argparse.REMAINDER)
@@ -535,6 +549,14 @@ def main(
             return _graph(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
         if args.command in ("forget", "purge"):
             return _with_store(settings, args.command, args, stdout)
+        if args.command == "pack":
+            from adapters.console.packs import pack_command
+
+            return pack_command(settings, args.pack_action, _pack_dir(settings, args.pack), args, stdout)
+        if args.command == "health":
+            from adapters.runtime.probe import probe
+
+            return probe(settings, live=args.live, port=args.port, out=stdout)
         if args.command == "slack":
             from adapters.slack.run import main as slack_main
 
