@@ -211,7 +211,8 @@ def main(argv: Sequence[str], *, settings: Settings, stdout: TextIO) -> int:
     health_port = args.health_port if args.health_port is not None else settings.health_port
     if health_port is not None and not 0 < health_port < 65536:
         raise SettingsError(name="--health-port", expected="a TCP port number 1..65535", got=str(health_port))
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if not logging.getLogger().handlers:  # respect logging someone already set up
+        configure_logging(level=settings.log_level, fmt=settings.log_format)
     asyncio.run(
         _serve(settings, socket=socket, host=args.host, port=port, health_port=health_port, stdout=stdout)
     )
