@@ -139,7 +139,9 @@ def _build_parser() -> argparse.ArgumentParser:
     scen.add_argument("pack", nargs="?", type=Path)
     scen.add_argument("--format", choices=("text", "json"), default="text")
 
-    pack_cmd = sub.add_parser("pack", help="look after a knowledge pack")
+    pack_cmd = sub.add_parser(
+        "pack", help="look after a knowledge pack: freshness, and the versions kept in the database"
+    )
     pack_actions = pack_cmd.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
     fresh = pack_actions.add_parser(
         "freshness", help="compare each subject's latest_version with installed packages (or PyPI)"
@@ -161,14 +163,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--older-than", required=True, type=parse_duration, metavar="DURATION")
 
-    pack = sub.add_parser("pack", help="the pack versions kept in the database")
-    pack_sub = pack.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
-    status = pack_sub.add_parser(
+    status = pack_actions.add_parser(
         "status", help="the current version, the kept ones, and the conversations pinned to each"
     )
     status.add_argument("pack", nargs="?", type=Path, help="the pack folder (default: ADVISOR_PACK)")
     status.add_argument("--format", choices=("text", "json"), default="text")
-    prune = pack_sub.add_parser("prune", help="drop kept versions no conversation or open team session uses")
+    prune = pack_actions.add_parser(
+        "prune", help="drop kept versions no conversation or open team session uses"
+    )
     prune.add_argument("pack", nargs="?", type=Path, help="the pack folder (default: ADVISOR_PACK)")
 
     health = sub.add_parser("health", help="ask a running bot whether it is ready (the container check)")
@@ -541,7 +543,7 @@ def main(
                 robustness=args.robustness,
                 verbose=args.verbose,
             )
-        if args.command == "pack":
+        if args.command == "pack" and args.pack_action == "freshness":
             return _freshness(_pack_dir(settings, args.pack), online=args.online, out=stdout)
         if args.command == "scenarios":
             return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
