@@ -313,7 +313,9 @@ def _build_parser() -> argparse.ArgumentParser:
     _completes(scen.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
     scen.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
 
-    pack_cmd = sub.add_parser("pack", help="look after a knowledge pack")
+    pack_cmd = sub.add_parser(
+        "pack", help="look after a knowledge pack: freshness, and the versions kept in the database"
+    )
     pack_actions = pack_cmd.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
     fresh = pack_actions.add_parser(
         "freshness", help="compare each subject's latest_version with installed packages (or PyPI)"
@@ -338,7 +340,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("--workspace", help="only this workspace or guild (default: all)")
 
-    purge = sub.add_parser("purge", help="delete conversations idle for longer than a duration")
+    purge = sub.add_parser(
+        "purge", help="delete conversations and team sessions idle for longer than a duration"
+    )
     purge.add_argument(
         "--older-than",
         required=True,
@@ -346,6 +350,20 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         help="idle for longer than this: 30d, 12h, 90m or 2w",
     )
+
+    status = pack_actions.add_parser(
+        "status", help="the current version, the kept ones, and the conversations pinned to each"
+    )
+    _completes(status.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+    status.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+    prune = pack_actions.add_parser(
+        "prune", help="drop kept versions no conversation or open team session uses"
+    )
+    _completes(prune.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+
+    health = sub.add_parser("health", help="ask a running bot whether it is ready (the container check)")
+    health.add_argument("--live", action="store_true", help="only whether it answers (/healthz)")
+    health.add_argument("--port", type=int, help="default: ADVISOR_HEALTH_PORT, else PORT")
 
     for name, title in (("slack", "Slack"), ("discord", "Discord")):
         platform = sub.add_parser(
@@ -728,6 +746,12 @@ def _record_list(settings: Settings, args: argparse.Namespace, stdout: TextIO) -
     return EXIT_OK
 
 
+_NOT_ERASED = (
+    "The deleted rows may stay readable in the database files for a while: on PostgreSQL run"
+    " VACUUM on the advisor's tables; on SQLite run the command again when no bot is reading.\n"
+)
+
+
 def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: TextIO) -> int:
     from bot.personal.engine import utc_now
     from bot.privacy import forget_user, purge_idle
@@ -748,10 +772,19 @@ def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: 
                 said = forgotten.summary(who=who)
                 # An operator reads this about someone else: "they", and whose data it was.
                 out.write(f"{said}\n" if said.endswith(f"{who}.") else f"{who}: {said}\n")
+                erased = forgotten.erased
             else:
                 duration: Duration = args.older_than
-                count = await purge_idle(conversations=store, older_than=utc_now() - duration.delta)
-                out.write(f"Purged {count} conversation(s) idle for longer than {duration}.\n")
+                purged = await purge_idle(
+                    conversations=store, teams=store, older_than=utc_now() - duration.delta
+                )
+                out.write(
+                    f"Purged {purged.conversations} conversation(s) and {purged.teams} team session(s)"
+                    f" idle for longer than {duration}.\n"
+                )
+                erased = purged.erased
+            if not erased:
+                out.write(_NOT_ERASED)
             return EXIT_OK
         finally:
             await store.close()
@@ -831,8 +864,16 @@ def _dispatch(
             robustness=args.robustness,
             verbose=args.verbose,
         )
-    if command == "pack":
+    if command == "pack" and args.pack_action == "freshness":
         return _freshness(_pack_dir(settings, args.pack), online=args.online, out=stdout)
+    if command == "pack":
+        from adapters.console.packs import pack_command
+
+        return pack_command(settings, args.pack_action, _pack_dir(settings, args.pack), args, stdout)
+    if command == "health":
+        from adapters.runtime.probe import probe
+
+        return probe(settings, live=args.live, port=args.port, out=stdout)
     if command == "scenarios":
         return _scenarios(_pack_dir(settings, args.pack), fmt=args.format, out=stdout)
     if command == "graph":

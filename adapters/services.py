@@ -7,12 +7,14 @@ do: every store keeps conversations, team sessions and deliveries (`bot.store.St
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.settings import Settings
+from bot.errors import PackError
 from bot.pack.registry import PackRegistry
 from bot.personal.engine import DEFAULT_IDLE, Engine, utc_now
 from bot.store import Store, open_store
@@ -20,6 +22,8 @@ from bot.store.deliveries import DeliveryLog
 
 if TYPE_CHECKING:
     from bot.team.engine import TeamEngine
+
+LOG = logging.getLogger(__name__)
 
 
 class Services:
@@ -69,9 +73,52 @@ class Services:
         await self.store.close()
 
 
-async def open_services(settings: Settings, *, pack_dir: Path | None = None) -> Services:
-    """Load and lint the pack, open the store ADVISOR_DB names, and build the engines on them."""
+async def open_services(
+    settings: Settings, *, pack_dir: Path | None = None, fallback: bool = False
+) -> Services:
+    """Load and lint the pack, open the store ADVISOR_DB names, and build the engines on them.
+
+    The pack's version is kept in the store, so conversations started on it can be finished by
+    any process after it changes. With `fallback` (the bots), a pack folder that fails to load
+    or lint is replaced by the newest good version kept in the store, with a warning, so a bad
+    deploy of the knowledge does not take the bot down; without one the error stands.
+    """
+    folder = pack_dir if pack_dir is not None else settings.pack_dir
     registry = PackRegistry()
-    pack = registry.load(pack_dir if pack_dir is not None else settings.pack_dir)
+    broken: PackError | None = None
+    try:
+        pack = registry.load(folder)
+    except PackError as error:
+        if not fallback:
+            raise
+        broken = error
     store = await open_store(settings.db_url)
+    try:
+        registry.archive = store
+        if broken is not None:
+            pack = await registry.restore_latest(_pack_id(folder), error=broken)
+            LOG.warning(
+                "the pack at %s can't be used (%s); serving its last good version %s from the store."
+                " Fix the pack: the bot picks it up by itself.",
+                folder,
+                broken,
+                pack.version[:8],
+            )
+        else:
+            await registry.keep_current(pack.id, now=utc_now())
+    except BaseException:
+        await store.close()
+        raise
     return Services(store=store, registry=registry, advisor=pack.id, idle_timeout=settings.idle_timeout)
+
+
+def _pack_id(folder: Path) -> str:
+    """The id a broken pack folder names in pack.yaml, if that much still reads; else the folder's name."""
+    import yaml
+
+    try:
+        head = yaml.safe_load((folder / "pack.yaml").read_bytes())
+    except (OSError, yaml.YAMLError):
+        return folder.name
+    ident = head.get("id") if isinstance(head, dict) else None
+    return ident if isinstance(ident, str) and ident else folder.name

@@ -42,6 +42,22 @@ def default_knowledge_dir() -> Path:
     return Path(next(iter(knowledge.__path__)))
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= minimum or value == float("inf"):
+        raise SettingsError(name=name, expected=f"a number of seconds of at least {minimum:g}", got=text)
+    return value
+
+
 def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
     value = environ.get(name, "").strip()
     return Secret(value) if value else None
@@ -62,6 +78,14 @@ class Settings:
     slack_command: str = "/choose-framework"
     discord_token: Secret | None = None
     port: int = 3000
+    log_level: str = "INFO"
+    log_format: str = "text"
+    shutdown_seconds: float = 10.0
+    """How long a stopping bot gives the work in flight before it exits anyway."""
+    health_port: int | None = None
+    pack_poll_seconds: float = 2.0
+    """How often a running bot looks at its pack files for changes (0: only on SIGHUP)."""
+    delivery_lease_seconds: float = 30.0
 
     @property
     def pack_dir(self) -> Path:
@@ -88,6 +112,17 @@ class Settings:
         if not command.startswith("/"):
             command = "/" + command
         knowledge = env.get("ADVISOR_KNOWLEDGE")
+        level = env.get("ADVISOR_LOG_LEVEL", "INFO").strip().upper()
+        if level not in LOG_LEVELS:
+            raise SettingsError(
+                name="ADVISOR_LOG_LEVEL", expected=" or ".join(LOG_LEVELS), got=env["ADVISOR_LOG_LEVEL"]
+            )
+        log_format = env.get("ADVISOR_LOG_FORMAT", "text").strip().lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(name="ADVISOR_LOG_FORMAT", expected="text or json", got=log_format)
+        health = env.get("ADVISOR_HEALTH_PORT", "").strip()
+        if health and (not health.isdigit() or not 0 < int(health) < 65536):
+            raise SettingsError(name="ADVISOR_HEALTH_PORT", expected="a TCP port number 1..65535", got=health)
         return cls(
             db_url=env.get("ADVISOR_DB") or str(default_sqlite_path(env)),
             knowledge_dir=Path(knowledge) if knowledge else default_knowledge_dir(),
@@ -102,4 +137,10 @@ class Settings:
             slack_command=command,
             discord_token=_secret(env, "DISCORD_TOKEN"),
             port=int(port_text),
+            log_level=level,
+            log_format=log_format,
+            shutdown_seconds=_seconds(env, "ADVISOR_SHUTDOWN_SECONDS", 10.0, minimum=0.0),
+            health_port=int(health) if health else None,
+            pack_poll_seconds=_seconds(env, "ADVISOR_PACK_POLL_SECONDS", 2.0, minimum=0.0),
+            delivery_lease_seconds=_seconds(env, "ADVISOR_DELIVERY_LEASE_SECONDS", 30.0, minimum=0.1),
         )

@@ -1,8 +1,11 @@
-"""Forget a user and purge idle data, across personal conversations and team sessions.
+"""Forget a user and purge idle data, across personal conversations, team sessions and deliveries.
 
 One path for everyone who deletes: the personal engine (a user's own `forget`), the CLI (an
 operator's `advisor forget` and `advisor purge`) and the adapters, so what "forgotten" means
-is decided once.
+is decided once: the conversations and any unfinished delivery of the user are deleted, their
+name and id are taken out of team sessions (the votes stay, anonymised), and the store is
+asked to make the deleted bytes unrecoverable (SQLite: secure_delete plus an emptied
+write-ahead log).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class Forgotten:
 
     conversations: int
     teams: int
+    erased: bool = True
+    """False when deleted bytes may linger in the database files for now (see `Purged.erased`)."""
 
     def summary(self, *, who: str = "") -> str:
         """The sentence shown after a forget: to the user themselves, or about `who` to an operator."""
@@ -40,6 +45,16 @@ class Forgotten:
         return " ".join(said)
 
 
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """What `purge_idle` removed."""
+
+    conversations: int
+    teams: int
+    erased: bool = True
+    """False on PostgreSQL (dead rows stay until VACUUM) or when a SQLite reader kept the log busy."""
+
+
 async def forget_user(
     *,
     conversations: ConversationStore,
@@ -54,7 +69,8 @@ async def forget_user(
     """
     deleted = await conversations.forget_user(platform=platform, workspace=workspace, user=user)
     changed = 0 if teams is None else await _forget_member_everywhere(teams, platform, workspace, user)
-    return Forgotten(conversations=deleted, teams=changed)
+    erased = await conversations.erase_deleted()
+    return Forgotten(conversations=deleted, teams=changed, erased=erased)
 
 
 async def _forget_member_everywhere(store: TeamStore, platform: str, workspace: str | None, user: str) -> int:
@@ -82,6 +98,11 @@ async def _forget_member_everywhere(store: TeamStore, platform: str, workspace: 
     return changed
 
 
-async def purge_idle(*, conversations: ConversationStore, older_than: datetime) -> int:
-    """Delete conversations not touched since `older_than`; returns how many."""
-    return await conversations.purge(older_than=older_than)
+async def purge_idle(
+    *, conversations: ConversationStore, teams: TeamStore | None, older_than: datetime
+) -> Purged:
+    """Delete conversations and team sessions not touched since `older_than`."""
+    deleted = await conversations.purge(older_than=older_than)
+    sessions = 0 if teams is None else await teams.purge_teams(older_than=older_than)
+    erased = await conversations.erase_deleted()
+    return Purged(conversations=deleted, teams=sessions, erased=erased)

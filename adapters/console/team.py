@@ -17,6 +17,7 @@ from adapters.console.render import render_tally, render_team, render_team_close
 from bot.errors import AdvisorError
 from bot.team.engine import TeamEngine
 from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply
+from bot.team.session import roster_thread
 
 PLATFORM = "terminal"
 WORKSPACE = "local"
@@ -245,7 +246,7 @@ def run_team_console(
     """The turn-taking loop; returns the exit code (0 at the result, on quit or at end of input)."""
     turns = TurnTaking(engine=engine, members=members, runner=runner, stdin=stdin, stdout=stdout)
     starter = members[0]
-    key = engine.key(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=",".join(members))
+    key = engine.key(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=roster_thread(members))
     reply: TeamReply | None = runner.run(
         engine.start(
             key, starter=starter, starter_name=starter, topic=topic, anonymous=anonymous, quorum=quorum

@@ -6,8 +6,10 @@ command to Discord is a separate, explicit step (`advisor discord sync`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Sequence
 from typing import Any, Final, Protocol
 
 import discord
@@ -19,11 +21,13 @@ from adapters.discord.render.team import START_MODAL_ID
 from adapters.discord.respond import DEFER_AFTER, Outcome, explained, respond
 from adapters.discord.team import TeamHandler
 from adapters.ids import TEAM_ACTIONS, ActionId, MalformedAction
+from adapters.runtime.service import Runtime
 from adapters.services import Services
 from adapters.settings import Settings
 
 log = logging.getLogger(__name__)
 
+PLATFORM: Final = "discord"
 COMMAND: Final = "choose-framework"
 DESCRIPTION: Final = "Get a Python web framework recommendation, with reasons and sources"
 
@@ -31,10 +35,29 @@ DESCRIPTION: Final = "Get a Python web framework recommendation, with reasons an
 class Router:
     """Every command and click to the personal or the team handler; a malformed click is answered."""
 
-    def __init__(self, personal: PersonalHandler, team: TeamHandler, *, defer_after: float) -> None:
+    def __init__(
+        self, personal: PersonalHandler, team: TeamHandler, *, defer_after: float, runtime: Runtime
+    ) -> None:
         self.personal = personal
         self.team = team
         self.defer_after = defer_after
+        self.runtime = runtime
+
+    async def _tracked(self, work: Awaitable[None], kind: str) -> None:
+        """Run one interaction as in-flight work, so a graceful stop waits for it."""
+        started = time.monotonic()
+        done = asyncio.get_running_loop().create_future()
+
+        async def run() -> None:
+            try:
+                await work
+            finally:
+                if not done.done():
+                    done.set_result(None)
+
+        self.runtime.work.start(run(), name=f"discord {kind}")
+        await asyncio.shield(done)
+        self.runtime.metrics.reply(PLATFORM, kind, time.monotonic() - started)
 
     async def on_command(
         self,
@@ -46,9 +69,10 @@ class Router:
         quorum: int = 0,
     ) -> None:
         if action == "team":
-            await self.team.on_command(interaction, topic=topic, anonymous=anonymous, quorum=quorum)
+            work = self.team.on_command(interaction, topic=topic, anonymous=anonymous, quorum=quorum)
         else:
-            await self.personal.on_command(interaction, action)
+            work = self.personal.on_command(interaction, action)
+        await self._tracked(work, "command")
 
     async def on_click(
         self, interaction: discord.Interaction, action: ActionId | None, values: Sequence[str]
@@ -62,9 +86,11 @@ class Router:
 
             await respond(interaction, work, component=True, defer_after=self.defer_after)
         elif action.action in TEAM_ACTIONS:
-            await self.team.on_click(interaction, action, values)
+            self.runtime.metrics.click(PLATFORM, "team")
+            await self._tracked(self.team.on_click(interaction, action, values), "click")
         else:
-            await self.personal.on_click(interaction, action, values)
+            self.runtime.metrics.click(PLATFORM, "personal")
+            await self._tracked(self.personal.on_click(interaction, action, values), "click")
 
     async def on_modal(self, interaction: discord.Interaction) -> None:
         """A modal submit, routed by its custom_id (discord.py keeps no modal of ours in memory)."""
@@ -139,23 +165,35 @@ def build_client(
     settings: Settings,
     *,
     sharded: bool = False,
+    shard_count: int | None = None,
+    shard_ids: Sequence[int] | None = None,
     defer_after: float = DEFER_AFTER,
+    runtime: Runtime | None = None,
 ) -> discord.Client:
     """A client that answers `/choose-framework` and every advisor button, old ones included.
 
     `settings` is accepted so every adapter factory has the same shape; the token is given
-    to `client.start` by the caller, not kept here.
+    to `client.start` by the caller, not kept here. `shard_count` and `shard_ids` split the
+    shards across processes (discord.py's own AutoShardedClient does the rest); `runtime`
+    tracks the interactions in flight, so a graceful stop lets them finish.
     """
     del settings
+    runtime = runtime if runtime is not None else Runtime(clock=services.clock)
     # Interactions arrive without any intent; `guilds` keeps discord.py's guild and channel
     # cache right. Without the message intents the gateway sends no chat traffic at all.
     intents = discord.Intents.none()
     intents.guilds = True
-    client = discord.AutoShardedClient(intents=intents) if sharded else discord.Client(intents=intents)
+    client: discord.Client
+    if sharded or shard_count is not None:
+        chosen: dict[str, Any] = {} if shard_ids is None else {"shard_ids": list(shard_ids)}
+        client = discord.AutoShardedClient(intents=intents, shard_count=shard_count, **chosen)
+    else:
+        client = discord.Client(intents=intents)
     router = Router(
         PersonalHandler(services.engine, defer_after=defer_after),
         TeamHandler(services.team, defer_after=defer_after),
         defer_after=defer_after,
+        runtime=runtime,
     )
     client.add_dynamic_items(bound_item(router))
     add_commands(app_commands.CommandTree(client), router)

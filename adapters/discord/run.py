@@ -11,6 +11,8 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final, TextIO
 from urllib.parse import urlencode
 
@@ -19,6 +21,10 @@ from discord import app_commands
 
 from adapters.discord.client import COMMAND, add_commands, build_client
 from adapters.discord.redaction import install_token_redaction
+from adapters.runtime.logs import configure_logging
+from adapters.runtime.service import Runtime
+from adapters.runtime.shutdown import Platform, Stopper
+from adapters.runtime.shutdown import serve as run_service
 from adapters.services import open_services
 from adapters.settings import Secret, Settings
 from bot.errors import SettingsError
@@ -40,16 +46,80 @@ def _parser() -> argparse.ArgumentParser:
         prog="advisor discord",
         description="Run or set up the Discord bot (DISCORD_TOKEN from the environment).",
     )
-    parser.add_argument("--sharded", action="store_true", help="run with discord.py's AutoShardedClient")
+    _run_options(parser, "")
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     run = sub.add_parser("run", help="connect and answer /choose-framework (the default)")
-    # Its own dest: a subparser's default would otherwise reset `advisor discord --sharded run`.
-    run.add_argument("--sharded", dest="run_sharded", action="store_true", help="for bots in 1000+ guilds")
+    # Their own dests: a subparser's defaults would otherwise reset `advisor discord --sharded run`.
+    _run_options(run, "run_")
     sync = sub.add_parser("sync", help="publish /choose-framework to Discord (once per deploy)")
     sync.add_argument("--guild", type=int, metavar="ID", help="to one guild only: shows at once, for testing")
     invite = sub.add_parser("invite", help="print the URLs that install the bot")
     invite.add_argument("--app-id", help="the application id (default: DISCORD_APP_ID)")
     return parser
+
+
+def _run_options(parser: argparse.ArgumentParser, prefix: str) -> None:
+    parser.add_argument(
+        "--sharded",
+        dest=f"{prefix}sharded",
+        action="store_true",
+        help="run with discord.py's AutoShardedClient",
+    )
+    parser.add_argument(
+        "--shard-count",
+        dest=f"{prefix}shard_count",
+        type=int,
+        metavar="N",
+        help="the total shards of the bot",
+    )
+    parser.add_argument(
+        "--shard-ids",
+        dest=f"{prefix}shard_ids",
+        metavar="0,1",
+        help="the shards this process runs (with --shard-count); other processes run the rest",
+    )
+    parser.add_argument(
+        "--health-port",
+        dest=f"{prefix}health_port",
+        type=int,
+        help="serve /healthz, /readyz and /metrics on this port (default: $ADVISOR_HEALTH_PORT)",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """Which shards this process runs: all of them (None), or `ids` out of `count`."""
+
+    count: int | None = None
+    ids: tuple[int, ...] | None = None
+
+
+def parse_shards(count: int | None, ids: str | None) -> Shards:
+    """`--shard-count 4 --shard-ids 0,1` -> Shards(4, (0, 1)); the same rules discord.py enforces,
+    said before connecting."""
+    if count is None:
+        if ids is not None:
+            raise SettingsError(
+                name="--shard-ids", expected="--shard-count N too: the total of every process"
+            )
+        return Shards()
+    if count < 1:
+        raise SettingsError(
+            name="--shard-count", expected="a whole number of shards, 1 or more", got=str(count)
+        )
+    if ids is None:
+        return Shards(count, None)
+    try:
+        chosen = tuple(int(part) for part in ids.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(
+            name="--shard-ids", expected="shard numbers separated by commas, e.g. 0,1", got=ids
+        ) from None
+    if not chosen or len(set(chosen)) != len(chosen) or not all(0 <= i < count for i in chosen):
+        raise SettingsError(
+            name="--shard-ids", expected=f"different shard numbers from 0 to {count - 1}, e.g. 0,1", got=ids
+        )
+    return Shards(count, tuple(sorted(chosen)))
 
 
 def _token(settings: Settings) -> Secret:
@@ -122,26 +192,85 @@ def _sync(settings: Settings, guild_id: int | None, out: TextIO) -> int:
     return EXIT_OK
 
 
-async def serve(settings: Settings, *, token: Secret, sharded: bool) -> None:
-    """Load the pack, open the store, and answer interactions until the process is stopped."""
-    services = await open_services(settings)
+async def serve(
+    settings: Settings,
+    *,
+    token: Secret,
+    sharded: bool,
+    shards: Shards = Shards(),  # frozen, so a shared default is safe
+    health_port: int | None = None,
+    stopper: Stopper | None = None,
+) -> None:
+    """Load the pack, open the store, and answer interactions until SIGTERM or SIGINT (or
+    `stopper.stop()`), then stop gracefully (adapters/runtime/shutdown.py)."""
+    services = await open_services(settings, fallback=True)
     try:
-        client = build_client(services, settings, sharded=sharded)
-        async with client:
-            await client.start(token.reveal())
+        runtime = Runtime(lease=timedelta(seconds=settings.delivery_lease_seconds), clock=services.clock)
+        client = build_client(
+            services,
+            settings,
+            sharded=sharded,
+            shard_count=shards.count,
+            shard_ids=shards.ids,
+            runtime=runtime,
+        )
+        running: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def connect() -> None:
+            await client.login(token.reveal())
+            task = asyncio.create_task(client.connect())
+            task.add_done_callback(lambda done: _settle(running, done))
+            platform.running = running
+
+        async def nothing() -> None:
+            """Interactions arriving while the work drains are still answered: closing the gateway
+            first would leave them unanswered, since no other process holds these shards."""
+
+        platform = Platform(
+            "discord",
+            connect,
+            nothing,
+            client.close,
+            connected=lambda: client.is_ready() and not client.is_closed(),
+        )
+        await run_service(
+            platform,
+            services=services,
+            runtime=runtime,
+            settings=settings,
+            folder=services.registry.folder(services.advisor) or settings.pack_dir,
+            stopper=stopper if stopper is not None else Stopper(),
+            health_port=health_port,
+        )
     finally:
         await services.close()
 
 
-def _run(settings: Settings, *, sharded: bool, out: TextIO) -> int:
+def _settle(future: asyncio.Future[None], task: asyncio.Task[None]) -> None:
+    if future.done():
+        return
+    if task.cancelled():
+        future.set_result(None)
+    elif (error := task.exception()) is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(None)
+
+
+def _run(settings: Settings, *, sharded: bool, shards: Shards, health_port: int | None, out: TextIO) -> int:
     token = _token(settings)
     if not logging.getLogger().handlers:  # respect logging someone already set up
-        discord.utils.setup_logging()
+        configure_logging(level=settings.log_level, fmt=settings.log_format)
     install_token_redaction()
-    out.write(f"Starting the Discord bot{' (sharded)' if sharded else ''}; Ctrl+C stops it.\n")
+    which = ""
+    if shards.count is not None:
+        which = f" (shards {','.join(map(str, shards.ids or range(shards.count)))} of {shards.count})"
+    elif sharded:
+        which = " (sharded)"
+    out.write(f"Starting the Discord bot{which}; Ctrl+C stops it.\n")
     out.flush()
     try:
-        asyncio.run(serve(settings, token=token, sharded=sharded))
+        asyncio.run(serve(settings, token=token, sharded=sharded, shards=shards, health_port=health_port))
     except (discord.LoginFailure, discord.ConnectionClosed) as error:
         if isinstance(error, discord.ConnectionClosed) and error.code != AUTHENTICATION_FAILED:
             raise
@@ -166,5 +295,14 @@ def main(
         return _invite(args.app_id or env.get("DISCORD_APP_ID"), stdout)
     if args.action == "sync":
         return _sync(settings, args.guild, stdout)
-    sharded = args.sharded or getattr(args, "run_sharded", False)
-    return _run(settings, sharded=sharded, out=stdout)
+
+    def given(name: str) -> Any:
+        value = getattr(args, f"run_{name}", None)
+        return value if value not in (None, False) else getattr(args, name, None)
+
+    shards = parse_shards(given("shard_count"), given("shard_ids"))
+    health_port = given("health_port") or settings.health_port
+    if health_port is not None and not 0 < health_port < 65536:
+        raise SettingsError(name="--health-port", expected="a TCP port number 1..65535", got=str(health_port))
+    sharded = bool(given("sharded")) or shards.count is not None
+    return _run(settings, sharded=sharded, shards=shards, health_port=health_port, out=stdout)

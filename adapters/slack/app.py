@@ -1,24 +1,31 @@
-"""The bolt `AsyncApp` for the advisor: listeners that acknowledge, then hand the work on.
+"""The bolt `AsyncApp` for the advisor: listeners that record, acknowledge, then hand the work on.
 
-Slack waits 3 seconds for the acknowledgement and resends after that, so each listener calls
-`ack()` before anything touches the store (`AckFirst`). After the ack, every delivery runs the
-same way: drop a resend (the delivery log), route to the personal or the team listeners, and
-show what went wrong to the user who acted. A click is routed by its button value alone
-(`adapters.ids.ActionId`), so it works after a restart and in any process.
+Slack waits 3 seconds for the acknowledgement and never resends an acknowledged request, so
+each listener first records the delivery durably (the store's delivery log, with the body and
+its response_url), then calls `ack()`, then hands the work to a task (`AckFirst`); the task
+marks the record finished after the reply. A process killed in between leaves the record
+unfinished, and another process (or this one restarted) finishes it while the response_url is
+valid (adapters/slack/redelivery.py). A resend of a recorded delivery is dropped. A click is
+routed by its button value alone (`adapters.ids.ActionId`), so it works after a restart and
+in any process.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
 import os
 import re
+import time
 from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import ClientSession
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.say.async_say import AsyncSay
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -26,11 +33,21 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ids import TEAM_ACTIONS, ActionId
+from adapters.runtime.service import Runtime
 from adapters.services import Services
 from adapters.settings import Settings
 from adapters.slack.home import HomeListeners
 from adapters.slack.installs import oauth_settings
-from adapters.slack.payloads import Body, actor_of, clicked_value, delivery_key, is_resend
+from adapters.slack.payloads import (
+    PLATFORM,
+    Body,
+    actor_of,
+    clicked_value,
+    delivery_key,
+    is_resend,
+    kept_body,
+    user_of,
+)
 from adapters.slack.personal import PersonalListeners
 from adapters.slack.render.blocks import SlackMessage, error_message
 from adapters.slack.render.home import HOME_ACTIONS, LINK_ACTIONS, SHARE_VIEW, SHORTCUT
@@ -38,18 +55,39 @@ from adapters.slack.render.personal import START_ACTION
 from adapters.slack.render.team import START_CALLBACK
 from adapters.slack.respond import Responder
 from adapters.slack.team import SHORTCUT_CALLBACK, StartForm, TeamListeners, read_start_form
-from bot.errors import AdvisorError, StaleAnswer
-from bot.store.deliveries import DeliveryLog
+from bot.errors import AdvisorError, ClickRefused, StaleAnswer, StoreError
+from bot.store.deliveries import Delivery, DeliveryLog, Receipt
 
 LOG = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 2
 CLICK_PATTERN = re.compile(r"^adv:")
 BUG_TEXT = "Something went wrong on our side; nothing was changed. Try again."
+RESPONSE_URL_VALID = timedelta(minutes=30)
+"""A response_url takes replies for 30 minutes: how long a recorded delivery can be finished."""
+REPLAY = "advisor_replay"
+"""bolt context key on a delivery dispatched again from its record: the record's key."""
+REPLAY_RECEIVED = "advisor_replay_received"
+"""bolt context key: when the replayed delivery was first received (ISO 8601)."""
+TEAM_START_REPLAYED = (
+    "The advisor restarted while starting your team session. If no thread appeared in the"
+    " channel, run the command again."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One delivery being handled: its record (None when it has none) and whether it is a replay."""
+
+    key: str | None
+    replay: bool
+    received_at: datetime
+    started: float
+    """time.monotonic() when it arrived, for the reply latency."""
 
 
 class AckFirst:
-    """What bolt calls: acknowledge, hand the work to a task, return, so the 200 leaves at once.
+    """What bolt calls: record, acknowledge, hand the work to a task, return, so the 200 leaves at once.
 
     bolt's default mode polls every 10 ms for a late `ack()`, and its "lazy listeners" deep-copy
     the request for each task; under load both showed in the acknowledgement times (see
@@ -65,32 +103,82 @@ class AckFirst:
         deliveries: DeliveryLog,
         responder: Responder,
         home: HomeListeners,
+        runtime: Runtime,
     ) -> None:
         self.personal = personal
         self.team = team
         self.deliveries = deliveries
         self.responder = responder
         self.home = home
-        self._running: set[asyncio.Task[None]] = set()
+        self.runtime = runtime
+        self.metrics = runtime.metrics
 
-    def _hand_off(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._running.add(task)  # the loop keeps only weak references to tasks
-        task.add_done_callback(self._finished)
+    async def _receive(
+        self, body: Body, request: AsyncBoltRequest, context: AsyncBoltContext, *, resumable: bool = True
+    ) -> Ticket | None:
+        """Record the delivery (before the ack); None for a resend of one already recorded.
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            LOG.error("a Slack listener failed after its ack", exc_info=error)
-
-    async def _is_first_delivery(self, body: Body, request: AsyncBoltRequest) -> bool:
+        `resumable=False`: recorded only to drop resends, with no payload (nothing to replay)."""
+        started = time.monotonic()
+        if isinstance(replayed := context.get(REPLAY), str):
+            received = datetime.fromisoformat(str(context.get(REPLAY_RECEIVED)))
+            return Ticket(replayed, True, received, started)
+        now = self.runtime.clock()
         key = delivery_key(body)
         if key is None:
-            return True
-        first = await self.deliveries.claim_delivery(key)
-        if not first:
+            return Ticket(None, False, now, started)
+        delivery = Delivery(
+            key=key,
+            platform=PLATFORM,
+            payload=json.dumps(kept_body(body), separators=(",", ":")) if resumable else "",
+            user=user_of(body) if resumable else "",
+            received_at=now,
+            valid_until=now + RESPONSE_URL_VALID,
+            resumable=resumable,
+        )
+        try:
+            receipt = await self.deliveries.record_delivery(delivery, lease=self.runtime.lease)
+        except StoreError as error:
+            # Acknowledge anyway: Slack's retries would reach the same unusable store, and the
+            # reply will tell the user what is wrong.
+            LOG.warning("could not record a Slack delivery, handling it unrecorded: %s", error)
+            self.metrics.delivery(PLATFORM, "unrecorded")
+            return Ticket(None, False, now, started)
+        if receipt is Receipt.SEEN:
             LOG.info("dropped a resent Slack delivery (retry %s)", request.headers.get("x-slack-retry-num"))
-        return first
+            self.metrics.delivery(PLATFORM, "resent")
+            return None
+        self.metrics.delivery(PLATFORM, "recorded" if receipt is Receipt.FIRST else "replayed")
+        return Ticket(key, receipt is Receipt.RESUMED, now, started)
+
+    def _hand_off(self, ticket: Ticket, kind: str, work: Coroutine[Any, Any, None]) -> None:
+        key = ticket.key
+
+        async def release() -> None:
+            if key is not None:
+                await self.deliveries.release_delivery(key)
+
+        self.runtime.work.start(self._finish(ticket, kind, work), on_cancel=release, name=f"slack {kind}")
+
+    async def _finish(self, ticket: Ticket, kind: str, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            # Left unfinished on purpose (a reply that could not be sent): it is tried again later.
+            self.metrics.error(PLATFORM, "bug")
+            raise
+        if ticket.key is not None:
+            try:
+                await self.deliveries.finish_delivery(ticket.key, now=self.runtime.clock())
+            except StoreError as error:
+                # Its lease runs out and it is replayed once more: the conditional save makes
+                # that harmless, the reply repeats what this one said.
+                LOG.warning("could not mark a Slack delivery finished: %s", error)
+        self.metrics.delivery(PLATFORM, "finished")
+        self.metrics.reply(PLATFORM, kind, time.monotonic() - ticket.started)
+
+    def _count(self, error: AdvisorError) -> None:
+        self.metrics.advisor_error(PLATFORM, error)
 
     # --- slash command ------------------------------------------------------------------
 
@@ -101,28 +189,35 @@ class AckFirst:
         respond: AsyncRespond,
         client: AsyncWebClient,
         request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
+        ticket = await self._receive(body, request, context)
         await ack()
-        self._hand_off(self._command(body, respond, client, request))
+        if ticket is not None:
+            self._hand_off(ticket, "command", self._command(body, respond, client, ticket))
 
     async def _command(
-        self, body: Body, respond: AsyncRespond, client: AsyncWebClient, request: AsyncBoltRequest
+        self, body: Body, respond: AsyncRespond, client: AsyncWebClient, ticket: Ticket
     ) -> None:
-        if not await self._is_first_delivery(body, request):
-            return
         text = body.get("text")
         text = text.strip() if isinstance(text, str) else ""
         word = text.lower()
         message: SlackMessage | None
         try:
             if word == "team" or word.startswith("team "):
-                message = await self.team.start(body, client, text=text[len("team") :])
+                if ticket.replay:
+                    # Its first run may have opened the thread already: never open a second one.
+                    message = error_message(TEAM_START_REPLAYED)
+                else:
+                    message = await self.team.start(body, client, text=text[len("team") :])
             else:
                 message = await self.personal.command(body, word)
         except AdvisorError as error:
+            self._count(error)
             message = error_message(str(error))
         except Exception:
             LOG.exception("slash command %r failed", word[:40])
+            self.metrics.error(PLATFORM, "bug")
             message = error_message(BUG_TEXT)
         if message is not None:  # None: a modal opened instead, nothing to say
             await self.responder.send(respond, message, response_type="ephemeral")
@@ -136,134 +231,209 @@ class AckFirst:
         respond: AsyncRespond,
         client: AsyncWebClient,
         request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
+        ticket = await self._receive(body, request, context)
         await ack()
-        self._hand_off(self._click(body, respond, client, request))
+        if ticket is not None:
+            self._hand_off(ticket, "click", self._click(body, respond, client, request, ticket))
 
     async def _click(
-        self, body: Body, respond: AsyncRespond, client: AsyncWebClient, request: AsyncBoltRequest
+        self,
+        body: Body,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
+        ticket: Ticket,
     ) -> None:
-        if not await self._is_first_delivery(body, request):
-            return
         try:
             action = ActionId.decode(clicked_value(body))
             if action.action in TEAM_ACTIONS:
+                self.metrics.click(PLATFORM, "team")
                 await self.team.click(action, body, client)
             else:
+                self.metrics.click(PLATFORM, "personal")
                 await self.personal.click(action, body, respond, client)
         except StaleAnswer as error:
+            self._count(error)
+            if ticket.replay:
+                # The click was applied before the process died, its reply never sent: show
+                # where the conversation stands, which is what that reply would have shown.
+                await self.personal.show_current(body, respond)
+                return
             if is_resend(request):
                 return  # a resend of a click already applied: its first copy has replied
             await self.responder.error(respond, str(error))
         except AdvisorError as error:
+            self._count(error)
+            if ticket.replay and isinstance(error, ClickRefused):
+                LOG.info("a replayed Slack click was refused (%s); its first run had applied it", error)
+                return
             await self.responder.error(respond, str(error))
         except Exception:
             LOG.exception("a Slack click failed")
+            self.metrics.error(PLATFORM, "bug")
             await self.responder.error(respond, BUG_TEXT)
 
     async def start_click(
-        self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        respond: AsyncRespond,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
+        ticket = await self._receive(body, request, context)
         await ack()
-        self._hand_off(self._start_click(body, respond, request))
+        if ticket is not None:
+            self._hand_off(ticket, "click", self._start_click(body, respond))
 
-    async def _start_click(self, body: Body, respond: AsyncRespond, request: AsyncBoltRequest) -> None:
-        if not await self._is_first_delivery(body, request):
-            return
+    async def _start_click(self, body: Body, respond: AsyncRespond) -> None:
         try:
             await self.personal.start_click(body, respond)
         except AdvisorError as error:
+            self._count(error)
             await self.responder.error(respond, str(error))
 
     # --- the team start modal and the message shortcut -----------------------------------
 
     async def team_shortcut(
-        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
-        """ "Decide a framework here" on a message: open the start modal within the trigger's 3 s."""
-        await ack()
-        self._hand_off(self._team_shortcut(body, client, request))
+        """ "Decide a framework here" on a message: open the start modal within the trigger's 3 s.
 
-    async def _team_shortcut(self, body: Body, client: AsyncWebClient, request: AsyncBoltRequest) -> None:
-        if not await self._is_first_delivery(body, request):
-            return
+        Recorded to drop resends, but never replayed: a trigger_id opens a modal for 3 seconds only.
+        """
+        ticket = await self._receive(body, request, context, resumable=False)
+        await ack()
+        if ticket is not None:
+            self._hand_off(ticket, "shortcut", self._team_shortcut(body, client))
+
+    async def _team_shortcut(self, body: Body, client: AsyncWebClient) -> None:
         try:
             await self.team.shortcut(body, client)
         except Exception:
             LOG.exception("the team message shortcut failed")
+            self.metrics.error(PLATFORM, "bug")
 
     async def team_submitted(
-        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
-        """The start modal: a bad field is answered in the ack (Slack shows it under the field)."""
+        """The start modal: a bad field is answered in the ack (Slack shows it under the field).
+
+        Recorded to drop resends, never replayed: a replay could open a second session.
+        """
         form = read_start_form(body.get("view"))
         if isinstance(form, dict):
             await ack(response_action="errors", errors=form)
             return
+        ticket = await self._receive(body, request, context, resumable=False)
         await ack()
-        self._hand_off(self._team_submitted(body, client, request, form))
+        if ticket is not None:
+            self._hand_off(ticket, "command", self._team_submitted(body, client, form))
 
-    async def _team_submitted(
-        self, body: Body, client: AsyncWebClient, request: AsyncBoltRequest, form: StartForm
-    ) -> None:
-        if not await self._is_first_delivery(body, request):
-            return
+    async def _team_submitted(self, body: Body, client: AsyncWebClient, form: StartForm) -> None:
         try:
             await self.team.submitted(body, client, form)
         except Exception:
             LOG.exception("starting a team session from the modal failed")
+            self.metrics.error(PLATFORM, "bug")
 
     # --- events -------------------------------------------------------------------------
 
     async def mention(
-        self, ack: AsyncAck, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        event: Body,
+        say: AsyncSay,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
+        ticket = await self._receive(body, request, context)
         await ack()
-        self._hand_off(self._mention(body, event, say, request))
-
-    async def _mention(self, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest) -> None:
-        if await self._is_first_delivery(body, request):
-            await self.personal.mention(event, say)
+        if ticket is not None:
+            self._hand_off(ticket, "event", self.personal.mention(event, say))
 
     async def message(
-        self, ack: AsyncAck, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        event: Body,
+        say: AsyncSay,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
-        await ack()
-        self._hand_off(self._message(body, event, say, request))
-
-    async def _message(self, body: Body, event: Body, say: AsyncSay, request: AsyncBoltRequest) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            await ack()
             return
         text, user = event.get("text"), event.get("user")
         if not isinstance(text, str) or not text.strip() or not isinstance(user, str):
+            await ack()
             return
-        if await self._is_first_delivery(body, request):
-            await self.personal.direct_message(body, user, text.strip(), say)
-
-    async def left_channel(self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest) -> None:
+        ticket = await self._receive(body, request, context)
         await ack()
-        self._hand_off(self._presence(body, event, request, present=False))
+        if ticket is not None:
+            since = ticket.received_at if ticket.replay else None
+            work = self.personal.direct_message(body, user, text.strip(), say, replayed_since=since)
+            self._hand_off(ticket, "event", work)
 
-    async def joined_channel(self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest) -> None:
-        await ack()
-        self._hand_off(self._presence(body, event, request, present=True))
+    async def left_channel(
+        self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest, context: AsyncBoltContext
+    ) -> None:
+        await self._presence(ack, body, event, request, context, present=False)
 
-    async def _presence(self, body: Body, event: Body, request: AsyncBoltRequest, *, present: bool) -> None:
+    async def joined_channel(
+        self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest, context: AsyncBoltContext
+    ) -> None:
+        await self._presence(ack, body, event, request, context, present=True)
+
+    async def _presence(
+        self,
+        ack: AsyncAck,
+        body: Body,
+        event: Body,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
+        *,
+        present: bool,
+    ) -> None:
         """Someone left or joined a channel: its open team sessions refuse or accept their votes."""
         user, channel = event.get("user"), event.get("channel")
         if not isinstance(user, str) or not isinstance(channel, str):
+            await ack()
             return
-        if await self._is_first_delivery(body, request):
-            await self.team.mark_presence(body, user=user, channel=channel, present=present)
+        ticket = await self._receive(body, request, context)
+        await ack()
+        if ticket is not None:
+            work = self.team.mark_presence(body, user=user, channel=channel, present=present)
+            self._hand_off(ticket, "event", work)
 
     # --- the App Home tab and the global shortcut -----------------------------------------
 
     async def home_opened(
-        self, ack: AsyncAck, body: Body, event: Body, client: AsyncWebClient, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        event: Body,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
-        await ack()
-        if event.get("tab") == "home":  # the Messages tab opening needs nothing drawn
-            self._hand_off(self._surface(body, request, self._home_opened(body, event, client)))
+        if event.get("tab") != "home":  # the Messages tab opening needs nothing drawn
+            await ack()
+            return
+        await self._surface(ack, body, request, context, self._home_opened(body, event, client))
 
     async def _home_opened(self, body: Body, event: Body, client: AsyncWebClient) -> None:
         user = event.get("user")
@@ -271,38 +441,66 @@ class AckFirst:
             await self.home.publish(client, actor_of(body, user=user))
 
     async def home_click(
-        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
-        await ack()
-        self._hand_off(self._surface(body, request, self.home.click(body, client)))
+        await self._surface(ack, body, request, context, self.home.click(body, client))
 
     async def link_click(self, ack: AsyncAck) -> None:
         """A button that only opens a URL: Slack reports the click all the same."""
         await ack()
 
     async def shortcut(
-        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
-        await ack()
-        self._hand_off(self._surface(body, request, self.home.shortcut(body, client)))
+        await self._surface(ack, body, request, context, self.home.shortcut(body, client))
 
     async def share_submitted(
-        self, ack: AsyncAck, body: Body, client: AsyncWebClient, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        body: Body,
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
     ) -> None:
-        await ack()  # closes the modal; the outcome is shown where the share began
-        self._hand_off(self._surface(body, request, self.home.share_submitted(body, client)))
+        # The ack closes the modal; the outcome is shown where the share began.
+        await self._surface(ack, body, request, context, self.home.share_submitted(body, client))
 
-    async def _surface(self, body: Body, request: AsyncBoltRequest, work: Coroutine[Any, Any, None]) -> None:
-        """Deliveries with no message to answer under (a view, a shortcut): drop resends, log bugs."""
-        if not await self._is_first_delivery(body, request):
+    async def _surface(
+        self,
+        ack: AsyncAck,
+        body: Body,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
+        work: Coroutine[Any, Any, None],
+    ) -> None:
+        """Deliveries with no message to answer under (a view, a shortcut): recorded to drop
+        resends but never replayed (a trigger_id lasts 3 seconds), bugs logged."""
+        ticket = await self._receive(body, request, context, resumable=False)
+        await ack()
+        if ticket is None:
             work.close()
             return
+        self._hand_off(ticket, "home", self._surfaced(work))
+
+    async def _surfaced(self, work: Coroutine[Any, Any, None]) -> None:
         try:
             await work
         except AdvisorError as error:
+            self._count(error)
             LOG.info("a Slack home or shortcut action was refused: %s", type(error).__name__)
         except Exception:
             LOG.exception("a Slack home or shortcut action failed")
+            self.metrics.error(PLATFORM, "bug")
 
 
 # --- assembly ---------------------------------------------------------------------------
@@ -343,14 +541,17 @@ def build_app(
     settings: Settings,
     *,
     session: ClientSession | None = None,
+    runtime: Runtime | None = None,
 ) -> AsyncApp:
     """The app for either connection mode; Socket Mode and HTTP differ only in how it is served.
 
     With SLACK_BOT_TOKEN it serves one workspace; without it, and with SLACK_CLIENT_ID and
     SLACK_CLIENT_SECRET, it serves every workspace that installs it through bolt's OAuth flow,
     with installations kept in the project's SQLite file. `session`, when given (and closed by
-    the caller), carries every reply to a response_url over kept-alive connections.
+    the caller), carries every reply to a response_url over kept-alive connections. `runtime`
+    (metrics, in-flight work, the delivery lease) comes from `advisor slack`; tests get defaults.
     """
+    runtime = runtime if runtime is not None else Runtime(clock=services.clock)
     secret = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     oauth = None
     if settings.slack_bot_token is None and settings.slack_client_id and settings.slack_client_secret:
@@ -384,6 +585,7 @@ def build_app(
         deliveries=services.deliveries,
         responder=responder,
         home=home,
+        runtime=runtime,
     )
     app.command(settings.slack_command)(front.command)
     app.action(START_ACTION)(front.start_click)

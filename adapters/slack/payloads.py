@@ -75,6 +75,22 @@ def delivery_key(body: Body) -> str | None:
     return None
 
 
+NOT_KEPT = frozenset({"token", "message", "state", "view", "authed_users", "authed_teams"})
+"""Left out of a delivery record: the legacy verification token (a secret), and the bulky parts
+(the clicked message, input state, views) that finishing a delivery never reads."""
+
+
+def kept_body(body: Body) -> dict[str, Any]:
+    """What a delivery record keeps of a body: enough for bolt to dispatch it again, no token."""
+    return {key: value for key, value in body.items() if key not in NOT_KEPT}
+
+
+def user_of(body: Body) -> str:
+    """Whose delivery it is (commands, clicks and events), or "" when the body names nobody."""
+    who = body.get("user_id") or _get(body, "user", "id") or _get(body, "event", "user")
+    return who if isinstance(who, str) else ""
+
+
 def channel_of(body: Body) -> str | None:
     channel = _get(body, "channel", "id") or _get(body, "container", "channel_id") or body.get("channel_id")
     return channel if isinstance(channel, str) else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.say.async_say import AsyncSay
@@ -137,6 +138,11 @@ class PersonalListeners:
                 await send(respond, shared, response_type="in_channel", replace_original=False)
         await send(respond, blocks.result_message(reply, shared_in=channel), replace_original=True)
 
+    async def show_current(self, body: Body, respond: AsyncRespond) -> None:
+        """The clicker's conversation as it stands, in place of the clicked message."""
+        reply = await self.engine.current(actor_of(body))
+        await self.responder.send(respond, blocks.render(reply), replace_original=True)
+
     async def start_click(self, body: Body, respond: AsyncRespond) -> None:
         """The Start button under a mention: begins the clicker's own, private conversation."""
         message = blocks.render(await self.engine.start(actor_of(body)))
@@ -147,13 +153,22 @@ class PersonalListeners:
         thread = event.get("thread_ts") or event.get("ts")
         await say(thread_ts=thread, **blocks.mention_message(self.command_name).as_kwargs())
 
-    async def direct_message(self, body: Body, user: str, text: str, say: AsyncSay) -> None:
-        """A direct message works like the terminal: typed answers, numbers, back, why."""
-        await say(text=await self._typed_reply(body, user, text))
+    async def direct_message(
+        self, body: Body, user: str, text: str, say: AsyncSay, *, replayed_since: datetime | None = None
+    ) -> None:
+        """A direct message works like the terminal: typed answers, numbers, back, why.
 
-    async def _typed_reply(self, body: Body, user: str, text: str) -> str:
+        `replayed_since` (a replay after a crash) is when the message first arrived: a typed
+        line names no step, so if the conversation changed since then the line was applied
+        and is not applied again; the user sees where they are.
+        """
+        await say(text=await self._typed_reply(body, user, text, replayed_since=replayed_since))
+
+    async def _typed_reply(self, body: Body, user: str, text: str, *, replayed_since: datetime | None) -> str:
         try:
             actor = actor_of(body, user=user)
+            if replayed_since is not None and await self.engine.changed_since(actor, replayed_since):
+                return render_text(await self.engine.current(actor))
             call = command_for(self.engine, actor, text)
             if call is None:
                 return blocks.HELP_TEXT.format(command=self.command_name)

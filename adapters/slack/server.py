@@ -15,27 +15,41 @@ from aiohttp.abc import AbstractAccessLogger
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from adapters.runtime.health import Health, health_routes
 from adapters.slack.installs import close_oauth_stores, open_oauth_stores
 from adapters.slack.manifest import EVENTS_PATH
 
 LOG = logging.getLogger(__name__)
+STOPPING = {"error": "this replica is shutting down; Slack resends the request"}
 MALFORMED = {"error": "malformed request: the body is not a Slack payload (form fields or JSON)"}
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
-    """Access lines without the query string: the OAuth redirect carries a one-time code there."""
+    """Access lines without the query string: the OAuth redirect carries a one-time code there.
+
+    At DEBUG (ADVISOR_LOG_LEVEL=DEBUG): a line per request at INFO drowns what an operator needs.
+    """
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %d %.1f ms", request.method, request.path, response.status, time * 1000)
+        self.logger.debug("%s %s %d %.1f ms", request.method, request.path, response.status, time * 1000)
 
 
-def http_runner(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.AppRunner:
-    """What `advisor slack --http` serves: the app, with query-free access lines."""
-    return web.AppRunner(web_app(app, path=path), access_log_class=PathOnlyAccessLogger)
+def http_runner(
+    app: AsyncApp, *, path: str = EVENTS_PATH, health: Health | None = None, shutdown_seconds: float = 5.0
+) -> web.AppRunner:
+    """What `advisor slack --http` serves: the app and the health routes, query-free access lines."""
+    return web.AppRunner(
+        web_app(app, path=path, health=health),
+        access_log_class=PathOnlyAccessLogger,
+        shutdown_timeout=shutdown_seconds,
+    )
 
 
-def web_app(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.Application:
+def web_app(app: AsyncApp, *, path: str = EVENTS_PATH, health: Health | None = None) -> web.Application:
     async def events(request: web.Request) -> web.Response:
+        if health is not None and not health.runtime.work.accepting:
+            # Shutting down: Slack resends a refused request, to a replica that is not stopping.
+            return web.json_response(STOPPING, status=503, headers={"Retry-After": "1"})
         try:
             bolt_request = await to_bolt_request(request)
         except ValueError:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -64,4 +78,6 @@ def web_app(app: AsyncApp, *, path: str = EVENTS_PATH) -> web.Application:
         application.router.add_get(flow.redirect_uri_path, callback)
         application.on_startup.append(open_stores)
         application.on_cleanup.append(close_stores)
+    if health is not None:
+        application.add_routes(health_routes(health))
     return application

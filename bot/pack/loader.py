@@ -452,6 +452,14 @@ def content_version(files: Mapping[str, bytes]) -> str:
 
 def read_pack(folder: Path) -> tuple[Pack | None, list[Finding]]:
     """Parse every file of a pack; returns the pack (None if unusable) and the schema findings."""
+    raw, findings = read_pack_files(folder)
+    if raw is None:
+        return None, findings
+    return parse_pack(raw, folder=folder, findings=findings)
+
+
+def read_pack_files(folder: Path) -> tuple[dict[str, bytes] | None, list[Finding]]:
+    """The bytes of a pack's files by name (None when the folder is missing), and what is wrong."""
     findings: list[Finding] = []
     if not folder.is_dir():
         findings.append(
@@ -478,6 +486,14 @@ def read_pack(folder: Path) -> tuple[Pack | None, list[Finding]]:
             findings.append(
                 Finding(Location(str(file), 1, 1), "E003", f"missing {name}; every pack needs it")
             )
+    return raw, findings
+
+
+def parse_pack(
+    raw: Mapping[str, bytes], *, folder: Path, findings: list[Finding] | None = None
+) -> tuple[Pack | None, list[Finding]]:
+    """A pack from its files' bytes (read from a folder, or kept in the store under `folder`'s name)."""
+    findings = [] if findings is None else findings
     docs = {name: _parse(folder / name, data, findings) for name, data in raw.items()}
     if any(doc is None for name, doc in docs.items() if name in PACK_FILES) or len(docs) < len(PACK_FILES):
         return None, findings

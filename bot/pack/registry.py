@@ -1,36 +1,110 @@
-"""Loaded pack versions by hash; a pack that fails to load or lint never replaces a good one."""
+"""Pack versions by hash: the current one, and every other one a conversation may still be on.
+
+A pack that fails to load or lint never replaces a good one. With an archive (the store), each
+good version is kept there too, so another process, or this one after a restart, can finish a
+conversation on the version it started on; a version missing from memory is read back from
+the archive the first time it is asked for.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from bot.errors import LintFailed, PackNotLoaded
+from bot.errors import LintFailed, PackError, PackFileError, PackNotLoaded
+from bot.pack.archive import PackArchive, StoredPack
+from bot.pack.findings import Finding
 from bot.pack.lint import lint_pack
-from bot.pack.loader import load_pack
-from bot.pack.model import Pack
+from bot.pack.loader import content_version, parse_pack, read_pack_files
+from bot.pack.model import Location, Pack
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPack:
+    """A pack that loaded and passed lint, with the files it was read from (what the archive keeps)."""
+
+    pack: Pack
+    files: Mapping[str, bytes]
+
+
+def check_pack(folder: Path) -> CheckedPack:
+    """Read, parse and lint `folder`; raises PackFileError or LintFailed, changing nothing.
+
+    Pure CPU and file reads, so a running bot calls it on a worker thread.
+    """
+    raw, findings = read_pack_files(folder)
+    pack = None
+    if raw is not None:
+        pack, findings = parse_pack(raw, folder=folder, findings=findings)
+    errors = [f for f in findings if f.is_error]
+    if pack is None or errors:
+        first = errors[0] if errors else Finding(Location(str(folder), 1, 1), "E003", "pack unusable")
+        raise PackFileError(first.at.file, first.at.line, first.at.column, first.code, first.message)
+    lint_errors = [str(f) for f in lint_pack(pack) if f.is_error]
+    if lint_errors:
+        raise LintFailed(folder, lint_errors)
+    return CheckedPack(pack, dict(raw or {}))
+
+
+def pack_from_archive(stored: StoredPack) -> Pack | None:
+    """The pack a stored version holds, or None when its bytes do not match its hash."""
+    if content_version(stored.files) != stored.version:
+        LOG.warning(
+            "stored pack %s version %s does not match its content hash; ignored",
+            stored.pack_id,
+            stored.version[:8],
+        )
+        return None
+    folder = Path(f"<stored {stored.pack_id}@{stored.version[:8]}>")
+    pack, findings = parse_pack(stored.files, folder=folder)
+    if pack is None or any(f.is_error for f in findings) or pack.id != stored.pack_id:
+        LOG.warning("stored pack %s version %s no longer loads; ignored", stored.pack_id, stored.version[:8])
+        return None
+    return pack
 
 
 class PackRegistry:
-    """Keeps every version loaded in this process so conversations can finish on theirs."""
+    """Keeps every version this process has seen, and the current one per pack id."""
 
-    def __init__(self) -> None:
+    def __init__(self, archive: PackArchive | None = None) -> None:
+        self.archive = archive
         self._versions: dict[str, dict[str, Pack]] = {}
+        self._files: dict[tuple[str, str], Mapping[str, bytes]] = {}
         self._current: dict[str, Pack] = {}
         self._folders: dict[str, Path] = {}
+        self._missing: set[tuple[str, str]] = set()
+        self.source: dict[str, str] = {}
+        """pack id -> where the current version came from: its folder, or the store (a fallback)."""
 
     def load(self, folder: Path) -> Pack:
         """Load and lint `folder`; on any error the previous version stays current."""
-        pack = load_pack(folder)
-        errors = [str(f) for f in lint_pack(pack) if f.is_error]
-        if errors:
-            raise LintFailed(folder, errors)
+        checked = check_pack(folder)
+        self.install(checked, folder=folder)
+        return checked.pack
+
+    def install(self, checked: CheckedPack, *, folder: Path | None = None) -> bool:
+        """Make a checked pack current; False when it was already the current version."""
+        pack = checked.pack
+        before = self._current.get(pack.id)
+        changed = before is None or before.version != pack.version
         self._versions.setdefault(pack.id, {})[pack.version] = pack
+        self._files[(pack.id, pack.version)] = checked.files
         self._current[pack.id] = pack
-        self._folders[pack.id] = folder
-        return pack
+        if folder is not None:
+            self._folders[pack.id] = folder
+            self.source[pack.id] = str(folder)
+        return changed
 
     def reload(self, pack_id: str) -> Pack:
         return self.load(self._folders[pack_id])
+
+    def folder(self, pack_id: str) -> Path | None:
+        return self._folders.get(pack_id)
 
     def current(self, pack_id: str) -> Pack:
         try:
@@ -39,9 +113,47 @@ class PackRegistry:
             raise PackNotLoaded(pack_id=pack_id, loaded=sorted(self._current)) from None
 
     def version(self, pack_id: str, version: str) -> Pack | None:
+        """A version held in memory (see `find` for the archive too)."""
         return self._versions.get(pack_id, {}).get(version)
 
     def add(self, pack: Pack) -> None:
         """Register an already-built pack (tests, generated packs)."""
         self._versions.setdefault(pack.id, {})[pack.version] = pack
         self._current[pack.id] = pack
+
+    async def find(self, pack_id: str, version: str) -> Pack | None:
+        """A version from memory, else from the archive (read once, then kept in memory)."""
+        pack = self.version(pack_id, version)
+        if pack is not None or self.archive is None or (pack_id, version) in self._missing:
+            return pack
+        stored = await self.archive.stored_pack(pack_id, version)
+        pack = pack_from_archive(stored) if stored is not None else None
+        if pack is None:
+            # Not kept (pruned, or never stored): don't ask the store again on every click.
+            self._missing.add((pack_id, version))
+            return None
+        self._versions.setdefault(pack_id, {})[version] = pack
+        return pack
+
+    async def keep_current(self, pack_id: str, *, now: datetime) -> None:
+        """Store the current version in the archive (and mark it as served now)."""
+        pack = self.current(pack_id)
+        files = self._files.get((pack_id, pack.version))
+        if self.archive is None or files is None:
+            return
+        self._missing.discard((pack_id, pack.version))
+        await self.archive.keep_pack(pack_id=pack_id, version=pack.version, files=files, now=now)
+
+    async def restore_latest(self, pack_id: str, *, error: PackError) -> Pack:
+        """The fallback of a bot whose pack folder is broken: the archive's latest good version.
+
+        Raises `error` (what is wrong with the folder) when the archive has none.
+        """
+        stored = await self.archive.latest_pack(pack_id) if self.archive is not None else None
+        pack = pack_from_archive(stored) if stored is not None else None
+        if pack is None:
+            raise error
+        self._versions.setdefault(pack.id, {})[pack.version] = pack
+        self._current[pack.id] = pack
+        self.source[pack.id] = "store"
+        return pack

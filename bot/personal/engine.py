@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.errors import (
@@ -24,6 +24,7 @@ from bot.errors import (
 from bot.matching import resolve_answer
 from bot.pack.model import Option, Pack
 from bot.pack.registry import PackRegistry
+from bot.pack.upgrade import carries_over
 from bot.personal import walker
 from bot.personal.conversation import Actor, Conversation, ConversationKey
 from bot.personal.presenting import answered_questions, present, result_reply
@@ -79,7 +80,7 @@ class Engine:
         key = ConversationKey.personal(actor, self.advisor)
         existing = await self.store.get(key)
         if existing is not None:
-            return self._present(existing)
+            return await self._present(existing)
         pack = self.registry.current(self.advisor)
         conversation = walker.start(
             pack, key=key, conversation_id=self._new_id(), now=self._clock(), ttl=self.idle_timeout
@@ -90,7 +91,7 @@ class Engine:
             raced = await self.store.get(key)
             if raced is None:
                 raise
-            return self._present(raced)
+            return await self._present(raced)
         return self._render(created, pack)
 
     async def answer(self, actor: Actor, *, conversation_id: str, step: int, option_id: str) -> Reply:
@@ -225,7 +226,16 @@ class Engine:
         conversation = await self.store.get(key)
         if conversation is None:
             raise NoConversation()
-        return self._present(conversation)
+        return await self._present(conversation)
+
+    async def changed_since(self, actor: Actor, moment: datetime) -> bool:
+        """Whether the actor's conversation changed at or after `moment`.
+
+        A typed line carries no step, so a line replayed after a crash asks this first: if
+        the conversation moved since the line arrived, the line was already applied.
+        """
+        conversation = await self.store.get(ConversationKey.personal(actor, self.advisor))
+        return conversation is not None and conversation.updated_at >= moment
 
     async def forget(self, actor: Actor) -> Notice:
         """Delete the actor's conversations and take their name out of team sessions."""
@@ -295,17 +305,18 @@ class Engine:
             raise StaleAnswer(step=step, current_step=conversation.step)
         if not allow_expired and conversation.is_expired(self._clock()):
             return self._expired_offer(conversation)
-        pack = self._pack_for(conversation)
+        pack = await self._pack_for(conversation)
         if pack is None:
             if not allow_missing_pack:
                 return self._pack_gone(conversation)
             pack = self.registry.current(self.advisor)
-        changed = walk(_Loaded(conversation, pack))
+        # The walk happened on `pack`: a conversation that moved to a new version is saved on it.
+        changed = replace(walk(_Loaded(conversation, pack)), pack_version=pack.version)
         try:
             saved = await self.store.save(changed, expected_version=conversation.version)
         except VersionConflict:
             raise StaleAnswer(step=step, current_step=step + 1) from None
-        return self._render(saved, self._pack_for(saved) or pack)
+        return self._render(saved, pack)
 
     # --- loading and presenting -----------------------------------------------------------
 
@@ -321,7 +332,7 @@ class Engine:
             raise NotYourConversation(conversation_id=conversation_id)
         if step is not None and step != conversation.step:
             raise StaleAnswer(step=step, current_step=conversation.step)
-        pack = self._pack_for(conversation)
+        pack = await self._pack_for(conversation)
         if pack is None:
             raise PackUnavailable(pack_id=self.advisor, version=conversation.pack_version)
         return _Loaded(conversation, pack)
@@ -331,27 +342,31 @@ class Engine:
         conversation = await self.store.get(key)
         if conversation is None:
             raise NoConversation()
-        pack = self._pack_for(conversation)
+        pack = await self._pack_for(conversation)
         if pack is None:
             raise PackUnavailable(pack_id=self.advisor, version=conversation.pack_version)
         return _Loaded(conversation, pack)
 
-    def _pack_for(self, conversation: Conversation) -> Pack | None:
-        """The conversation's own pack version; an unstarted one moves to the current version."""
-        pack = self.registry.version(self.advisor, conversation.pack_version)
-        if pack is None and not conversation.answers:
-            return self.registry.current(self.advisor)
-        return pack
+    async def _pack_for(self, conversation: Conversation) -> Pack | None:
+        """The version to walk on: the current one when the answers carry over to it (a wording
+        edit), else the conversation's own, read from the store if this process lacks it."""
+        current = self.registry.current(self.advisor)
+        if conversation.pack_version == current.version or not conversation.answers:
+            return current
+        pinned = await self.registry.find(self.advisor, conversation.pack_version)
+        if carries_over(conversation.answers, pinned=pinned, current=current):
+            return current
+        return pinned
 
     def _interrupt(self, conversation: Conversation) -> Notice | None:
         if conversation.is_expired(self._clock()):
             return self._expired_offer(conversation)
         return None
 
-    def _present(self, conversation: Conversation) -> Reply:
+    async def _present(self, conversation: Conversation) -> Reply:
         if (offer := self._interrupt(conversation)) is not None:
             return offer
-        pack = self._pack_for(conversation)
+        pack = await self._pack_for(conversation)
         if pack is None:
             return self._pack_gone(conversation)
         return self._render(conversation, pack)
@@ -371,7 +386,7 @@ class Engine:
     def _pack_gone(self, conversation: Conversation) -> Notice:
         return Notice(
             f"The advisor was updated since you started, and the version you answered "
-            f"({conversation.pack_version[:8]}) is no longer loaded, so your "
+            f"({conversation.pack_version[:8]}) is no longer kept, so your "
             f"{len(conversation.answers)} answer(s) can't be finished on it. Start over on the new version?",
             conversation_id=conversation.id,
             step=conversation.step,

@@ -1,13 +1,15 @@
 """The store protocols every backend implements (SQLite and PostgreSQL): conversations, team sessions,
-deliveries; `Store` is all three, which is what `open_store` returns."""
+deliveries, pack versions; `Store` is all of them, which is what `open_store` returns."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.personal.conversation import Conversation, ConversationKey
 from bot.store.deliveries import DeliveryLog
+from bot.store.packs import PackStore
 from bot.team.session import TeamKey, TeamSession
 
 
@@ -32,7 +34,18 @@ class ConversationStore(Protocol):
     async def delete(self, key: ConversationKey) -> bool: ...
 
     async def forget_user(self, *, platform: str, workspace: str | None, user: str) -> int:
-        """Delete every conversation of a user (all workspaces when `workspace` is None)."""
+        """Delete every conversation of a user (all workspaces when `workspace` is None).
+
+        Their unfinished delivery records go too: a forgotten user gets no late replies.
+        """
+        ...
+
+    async def erase_deleted(self) -> bool:
+        """Make deleted rows unrecoverable from the files; False when some may remain for now.
+
+        SQLite: a checkpoint that empties the write-ahead log (secure_delete zeroes freed space).
+        PostgreSQL keeps dead rows until VACUUM, which the operator runs.
+        """
         ...
 
     async def purge(self, *, older_than: datetime) -> int:
@@ -72,6 +85,24 @@ class TeamStore(Protocol):
         """The open sessions of one workspace, newest first, at most `limit` (what Slack's App Home lists)."""
         ...
 
+    async def purge_teams(self, *, older_than: datetime) -> int:
+        """Delete team sessions (open or finished) not touched since `older_than`."""
+        ...
 
-class Store(ConversationStore, TeamStore, DeliveryLog, Protocol):
+
+@dataclass(slots=True)
+class StoreStats:
+    """Counters a store keeps for the metrics endpoint (read when scraped, so free on the hot path)."""
+
+    conflicts: int = 0
+    """Conditional saves refused because another click saved first."""
+
+
+class Store(ConversationStore, TeamStore, DeliveryLog, PackStore, Protocol):
     """One database holding everything the bot keeps; every backend is all of these at once."""
+
+    stats: StoreStats
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers (what readiness checks)."""
+        ...

@@ -9,7 +9,9 @@ on ten questions stay a few kilobytes.
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,3 +119,15 @@ def _accepted(raw: Any) -> Acceptance | None:
         return None
     member, at, choice = raw
     return Acceptance(str(member), from_seconds(float(at)), str(choice))
+
+
+def encode_files(files: Mapping[str, bytes]) -> str:
+    """A pack version's files as one JSON text ({name: base64}): exact bytes, nothing executable."""
+    return json.dumps({name: base64.b64encode(data).decode("ascii") for name, data in sorted(files.items())})
+
+
+def decode_files(text: str) -> dict[str, bytes]:
+    raw = json.loads(text)
+    if not isinstance(raw, dict):
+        return {}
+    return {str(name): base64.b64decode(str(data), validate=True) for name, data in raw.items()}

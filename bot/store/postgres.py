@@ -12,18 +12,30 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs; typed via _Pool
 
 from bot.errors import ConversationExists, StoreUnavailable, TeamSessionExists, VersionConflict
+from bot.pack.archive import StoredPack
 from bot.personal.conversation import Conversation, ConversationKey
-from bot.store.codec import decode_answers, decode_team, encode_answers, encode_team, from_seconds, to_seconds
-from bot.store.deliveries import KEEP_SECONDS, PURGE_EVERY
+from bot.store.base import StoreStats
+from bot.store.codec import (
+    decode_answers,
+    decode_files,
+    decode_team,
+    encode_answers,
+    encode_files,
+    encode_team,
+    from_seconds,
+    to_seconds,
+)
+from bot.store.deliveries import KEEP_SECONDS, MAX_ATTEMPTS, PURGE_EVERY, Delivery, Receipt
+from bot.store.packs import KeptVersion
 from bot.team.session import TeamKey, TeamSession
 
 MIGRATION_LOCK = 0x61647669736F72
@@ -73,6 +85,55 @@ MIGRATIONS: tuple[str, ...] = (
         key TEXT PRIMARY KEY,
         seen_at DOUBLE PRECISION NOT NULL
     );
+    """,
+    # The claims become a durable record of each delivery, with what finishing it needs.
+    """
+    CREATE TABLE deliveries (
+        key TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        received_at DOUBLE PRECISION NOT NULL,
+        valid_until DOUBLE PRECISION NOT NULL,
+        lease_until DOUBLE PRECISION NOT NULL,
+        resumable BOOLEAN NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        done_at DOUBLE PRECISION
+    );
+    CREATE INDEX deliveries_open ON deliveries (platform, lease_until) WHERE done_at IS NULL;
+    CREATE INDEX deliveries_done ON deliveries (done_at) WHERE done_at IS NOT NULL;
+    CREATE INDEX deliveries_user ON deliveries (platform, user_id) WHERE done_at IS NULL;
+    INSERT INTO deliveries (key, platform, payload, user_id, received_at, valid_until, lease_until,
+                            resumable, done_at)
+        SELECT key, '', '', '', seen_at, seen_at, 0, false, seen_at FROM delivery_claims;
+    DROP TABLE delivery_claims;
+    """,
+    """
+    CREATE TABLE pack_versions (
+        pack_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        files TEXT NOT NULL,
+        stored_at DOUBLE PRECISION NOT NULL,
+        served_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (pack_id, version)
+    );
+    CREATE INDEX conversations_pack ON conversations (advisor, pack_version);
+    """,
+    # Team sessions get the columns purge and pack pruning need, filled from their data.
+    """
+    ALTER TABLE team_sessions ADD COLUMN updated_at DOUBLE PRECISION NOT NULL DEFAULT 0;
+    ALTER TABLE team_sessions ADD COLUMN pack_version TEXT NOT NULL DEFAULT '';
+    UPDATE team_sessions SET updated_at = (data::json->>'updated')::double precision,
+                             pack_version = data::json->>'pack';
+    CREATE INDEX team_sessions_updated ON team_sessions (updated_at);
+    CREATE INDEX team_sessions_pack ON team_sessions (advisor, pack_version) WHERE status = 'open';
+    """,
+    # Terminal team sessions were keyed by their members' names ("a,b,c"): key them by a hash
+    # (bot.team.session.roster_thread computes the same value).
+    """
+    UPDATE team_sessions
+        SET thread = 'roster-' || left(encode(sha256(convert_to(thread, 'UTF8')), 'hex'), 24)
+        WHERE platform = 'terminal' AND thread NOT LIKE 'roster-%';
     """,
 )
 """Append only: entry i takes the schema from version i to i + 1."""
@@ -228,6 +289,7 @@ class PostgresStore:
         self._location = location
         self._clock = clock
         self._claims = 0
+        self.stats = StoreStats()
 
     @classmethod
     async def open(
@@ -353,6 +415,7 @@ class PostgresStore:
             to_seconds(c.expires_at),
         )
         if changed != 1:
+            self.stats.conflicts += 1
             raise VersionConflict(c.id, expected_version)
         return replace(c, version=expected_version + 1)
 
@@ -368,6 +431,13 @@ class PostgresStore:
         return deleted > 0
 
     async def forget_user(self, *, platform: str, workspace: str | None, user: str) -> int:
+        await self._execute(
+            "UPDATE deliveries SET done_at = $3, payload = '', user_id = ''"
+            " WHERE platform = $1 AND user_id = $2 AND done_at IS NULL",
+            platform,
+            user,
+            self._clock(),
+        )
         if workspace is None:
             return await self._execute(
                 "DELETE FROM conversations WHERE platform = $1 AND user_id = $2", platform, user
@@ -439,7 +509,8 @@ class PostgresStore:
         s, k = session, session.key
         try:
             await self._execute(
-                f"INSERT INTO team_sessions ({_TEAM_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)",
+                f"INSERT INTO team_sessions ({_TEAM_COLUMNS}, updated_at, pack_version)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11)",
                 s.id,
                 k.platform,
                 k.workspace,
@@ -449,6 +520,8 @@ class PostgresStore:
                 s.status.value,
                 to_seconds(s.created_at),
                 encode_team(s),
+                to_seconds(s.updated_at),
+                s.pack_version,
             )
         except asyncpg.UniqueViolationError:
             raise TeamSessionExists(s.id) from None
@@ -456,34 +529,234 @@ class PostgresStore:
 
     async def save_team(self, session: TeamSession, *, expected_version: int) -> TeamSession:
         changed = await self._execute(
-            "UPDATE team_sessions SET status = $3, data = $4, version = version + 1"
-            " WHERE id = $1 AND version = $2",
+            "UPDATE team_sessions SET status = $3, data = $4, version = version + 1,"
+            " updated_at = $5, pack_version = $6 WHERE id = $1 AND version = $2",
             session.id,
             expected_version,
             session.status.value,
             encode_team(session),
+            to_seconds(session.updated_at),
+            session.pack_version,
         )
         if changed != 1:
+            self.stats.conflicts += 1
             raise VersionConflict(session.id, expected_version)
         return replace(session, version=expected_version + 1)
 
+    async def purge_teams(self, *, older_than: datetime) -> int:
+        return await self._execute("DELETE FROM team_sessions WHERE updated_at < $1", to_seconds(older_than))
+
     # --- deliveries (DeliveryLog) ---------------------------------------------------------
+
+    async def _fetch(self, query: str, *args: object) -> list[_Record]:
+        try:
+            return await self._pool.fetch(query, *args)
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+
+    async def _purge_if_due(self, now: float) -> None:
+        self._claims += 1
+        if self._claims % PURGE_EVERY == 0:
+            await self._execute(
+                "DELETE FROM deliveries WHERE done_at IS NOT NULL AND done_at < $1", now - KEEP_SECONDS
+            )
 
     async def claim_delivery(self, key: str) -> bool:
         """One INSERT ... ON CONFLICT DO NOTHING: whichever replica inserts first handles it."""
         now = self._clock()
-        self._claims += 1
-        if self._claims % PURGE_EVERY == 0:
-            await self._execute("DELETE FROM delivery_claims WHERE seen_at < $1", now - KEEP_SECONDS)
+        await self._purge_if_due(now)
         try:
             status = await self._pool.execute(
-                "INSERT INTO delivery_claims (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO deliveries (key, platform, payload, user_id, received_at, valid_until,"
+                " lease_until, resumable, done_at) VALUES ($1, '', '', '', $2, $2, 0, false, $2)"
+                " ON CONFLICT (key) DO NOTHING",
                 key,
                 now,
             )
         except _CONNECTION_ERRORS as error:
             raise _unavailable(self._location, error) from None
         return status == "INSERT 0 1"
+
+    async def record_delivery(self, delivery: Delivery, *, lease: timedelta) -> Receipt:
+        d = delivery
+        received = to_seconds(d.received_at)
+        until = received + lease.total_seconds()
+        await self._purge_if_due(received)
+        try:
+            status = await self._pool.execute(
+                "INSERT INTO deliveries (key, platform, payload, user_id, received_at, valid_until,"
+                " lease_until, resumable) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT (key) DO NOTHING",
+                d.key,
+                d.platform,
+                d.payload,
+                d.user,
+                received,
+                to_seconds(d.valid_until),
+                until,
+                d.resumable,
+            )
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        if status == "INSERT 0 1":
+            return Receipt.FIRST
+        # Seen before: take it over only if its handler's lease ran out (that process died).
+        taken = await self._execute(
+            "UPDATE deliveries SET lease_until = $2, attempts = attempts + 1"
+            " WHERE key = $1 AND done_at IS NULL AND resumable AND lease_until < $3"
+            " AND valid_until > $3 AND attempts < $4",
+            d.key,
+            until,
+            received,
+            MAX_ATTEMPTS,
+        )
+        return Receipt.RESUMED if taken else Receipt.SEEN
+
+    async def mark_resumable(self, key: str) -> None:
+        await self._execute("UPDATE deliveries SET resumable = true WHERE key = $1 AND done_at IS NULL", key)
+
+    async def finish_delivery(self, key: str, *, now: datetime) -> None:
+        await self._execute(
+            "UPDATE deliveries SET done_at = $2, payload = '', user_id = '' WHERE key = $1",
+            key,
+            to_seconds(now),
+        )
+
+    async def release_delivery(self, key: str) -> None:
+        await self._execute("UPDATE deliveries SET lease_until = 0 WHERE key = $1 AND done_at IS NULL", key)
+
+    async def take_unfinished(
+        self, *, platform: str, now: datetime, lease: timedelta, limit: int
+    ) -> tuple[Delivery, ...]:
+        at = to_seconds(now)
+        # SKIP LOCKED: two replicas sweeping at once each take different records, never the same.
+        records = await self._fetch(
+            "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1 WHERE key IN ("
+            " SELECT key FROM deliveries WHERE platform = $2 AND done_at IS NULL AND resumable"
+            " AND lease_until < $3 AND valid_until > $3 AND attempts < $4"
+            " ORDER BY received_at LIMIT $5 FOR UPDATE SKIP LOCKED)"
+            " RETURNING key, platform, payload, user_id, received_at, valid_until",
+            at + lease.total_seconds(),
+            platform,
+            at,
+            MAX_ATTEMPTS,
+            limit,
+        )
+        taken = []
+        for record in records:
+            key, kind, payload, user, received, valid = cast(
+                tuple[str, str, str, str, float, float], tuple(record)
+            )
+            taken.append(
+                Delivery(
+                    key=key,
+                    platform=kind,
+                    payload=payload,
+                    user=user,
+                    received_at=from_seconds(received),
+                    valid_until=from_seconds(valid),
+                )
+            )
+        return tuple(sorted(taken, key=lambda d: d.received_at))
+
+    async def abandon_unfinishable(self, *, platform: str, now: datetime) -> int:
+        return await self._execute(
+            "UPDATE deliveries SET done_at = $2, payload = '', user_id = ''"
+            " WHERE platform = $1 AND done_at IS NULL AND lease_until < $2"
+            " AND (NOT resumable OR valid_until <= $2 OR attempts >= $3)",
+            platform,
+            to_seconds(now),
+            MAX_ATTEMPTS,
+        )
+
+    # --- pack versions (PackStore) --------------------------------------------------------
+
+    async def keep_pack(
+        self, *, pack_id: str, version: str, files: Mapping[str, bytes], now: datetime
+    ) -> None:
+        await self._execute(
+            "INSERT INTO pack_versions (pack_id, version, files, stored_at, served_at)"
+            " VALUES ($1, $2, $3, $4, $4) ON CONFLICT (pack_id, version) DO UPDATE SET served_at = $4",
+            pack_id,
+            version,
+            encode_files(files),
+            to_seconds(now),
+        )
+
+    async def _stored(self, query: str, *args: object) -> StoredPack | None:
+        try:
+            record = await self._pool.fetchrow(query, *args)
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        if record is None:
+            return None
+        pack_id, version, files, stored = cast(tuple[str, str, str, float], tuple(record))
+        return StoredPack(
+            pack_id=pack_id, version=version, files=decode_files(files), stored_at=from_seconds(stored)
+        )
+
+    async def stored_pack(self, pack_id: str, version: str) -> StoredPack | None:
+        return await self._stored(
+            "SELECT pack_id, version, files, stored_at FROM pack_versions"
+            " WHERE pack_id = $1 AND version = $2",
+            pack_id,
+            version,
+        )
+
+    async def latest_pack(self, pack_id: str) -> StoredPack | None:
+        return await self._stored(
+            "SELECT pack_id, version, files, stored_at FROM pack_versions WHERE pack_id = $1"
+            " ORDER BY served_at DESC LIMIT 1",
+            pack_id,
+        )
+
+    async def kept_versions(self, pack_id: str) -> tuple[KeptVersion, ...]:
+        records = await self._fetch(
+            "SELECT v.version, v.stored_at, v.served_at,"
+            " (SELECT count(*) FROM conversations c WHERE c.advisor = v.pack_id"
+            "  AND c.pack_version = v.version),"
+            " (SELECT count(*) FROM team_sessions t WHERE t.advisor = v.pack_id"
+            "  AND t.pack_version = v.version AND t.status = 'open')"
+            " FROM pack_versions v WHERE v.pack_id = $1 ORDER BY v.served_at DESC",
+            pack_id,
+        )
+        kept = []
+        for record in records:
+            version, stored, served, conversations, sessions = cast(
+                tuple[str, float, float, int, int], tuple(record)
+            )
+            kept.append(
+                KeptVersion(
+                    pack_id=pack_id,
+                    version=version,
+                    stored_at=from_seconds(stored),
+                    served_at=from_seconds(served),
+                    conversations=conversations,
+                    open_sessions=sessions,
+                )
+            )
+        return tuple(kept)
+
+    async def prune_packs(self, pack_id: str, *, keep: Collection[str]) -> tuple[str, ...]:
+        records = await self._fetch(
+            "DELETE FROM pack_versions WHERE pack_id = $1 AND version <> ALL($2::text[])"
+            " AND version NOT IN (SELECT pack_version FROM conversations WHERE advisor = $1)"
+            " AND version NOT IN (SELECT pack_version FROM team_sessions"
+            "  WHERE advisor = $1 AND status = 'open')"
+            " RETURNING version",
+            pack_id,
+            sorted(keep),
+        )
+        return tuple(sorted(str(next(iter(record))) for record in records))
+
+    # --- the database itself --------------------------------------------------------------
+
+    async def ping(self) -> None:
+        await self._fetch("SELECT 1")
+
+    async def erase_deleted(self) -> bool:
+        """PostgreSQL keeps dead rows until VACUUM (autovacuum, or the operator); nothing to do here."""
+        return False
 
     async def close(self) -> None:
         await self._pool.close()

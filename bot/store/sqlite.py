@@ -5,33 +5,65 @@ Every operation is one synchronous function; writes are single conditional state
 processes. Operations queued while the worker thread is busy run together in one thread hop and
 one explicit `BEGIN IMMEDIATE ... COMMIT` (group commit): each statement is still atomic on its
 own, no task ever holds a transaction open across an await, and a thousand concurrent clicks
-cost a few hops instead of two thousand.
+cost a few hops instead of two thousand. Delivery records and pack versions join the same
+batches, so recording a delivery before its acknowledgement costs no connection of its own.
+
+`secure_delete` is on, so deleted rows are overwritten in the file, and every batch first
+checks that the path still names the file this store opened: a database deleted or replaced
+under a running bot fails loudly instead of swallowing every later write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import os
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import aiosqlite
 
 from bot.errors import ConversationExists, StoreUnavailable, TeamSessionExists, VersionConflict
+from bot.pack.archive import StoredPack
 from bot.personal.conversation import Conversation, ConversationKey
-from bot.store.codec import decode_answers, decode_team, encode_answers, encode_team, from_seconds, to_seconds
-from bot.store.deliveries import KEEP_SECONDS, PURGE_EVERY
-from bot.team.session import TeamKey, TeamSession
+from bot.store.base import StoreStats
+from bot.store.codec import (
+    decode_answers,
+    decode_files,
+    decode_team,
+    encode_answers,
+    encode_files,
+    encode_team,
+    from_seconds,
+    to_seconds,
+)
+from bot.store.deliveries import KEEP_SECONDS, MAX_ATTEMPTS, PURGE_EVERY, Delivery, Receipt
+from bot.store.packs import KeptVersion
+from bot.team.session import TeamKey, TeamSession, roster_thread
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 
-MIGRATIONS: tuple[str, ...] = (
+
+def _hash_rosters(conn: sqlite3.Connection) -> None:
+    """Terminal team sessions were keyed by their members' names ("a,b,c"): key them by a hash."""
+    rows = conn.execute(
+        "SELECT id, thread FROM team_sessions WHERE platform = 'terminal' AND thread NOT LIKE 'roster-%'"
+    ).fetchall()
+    for session_id, thread in rows:
+        conn.execute(
+            "UPDATE team_sessions SET thread = ? WHERE id = ?",
+            (roster_thread(str(thread).split(",")), session_id),
+        )
+
+
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """
     CREATE TABLE conversations (
         id TEXT PRIMARY KEY,
@@ -73,7 +105,52 @@ MIGRATIONS: tuple[str, ...] = (
         seen_at REAL NOT NULL
     );
     """,
+    # The claims become a durable record of each delivery, with what finishing it needs.
+    """
+    CREATE TABLE deliveries (
+        key TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        valid_until REAL NOT NULL,
+        lease_until REAL NOT NULL,
+        resumable INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        done_at REAL
+    );
+    CREATE INDEX deliveries_open ON deliveries (platform, lease_until) WHERE done_at IS NULL;
+    CREATE INDEX deliveries_done ON deliveries (done_at) WHERE done_at IS NOT NULL;
+    CREATE INDEX deliveries_user ON deliveries (platform, user_id) WHERE done_at IS NULL;
+    INSERT INTO deliveries (key, platform, payload, user_id, received_at, valid_until, lease_until,
+                            resumable, done_at)
+        SELECT key, '', '', '', seen_at, seen_at, 0, 0, seen_at FROM delivery_claims;
+    DROP TABLE delivery_claims;
+    """,
+    """
+    CREATE TABLE pack_versions (
+        pack_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        files TEXT NOT NULL,
+        stored_at REAL NOT NULL,
+        served_at REAL NOT NULL,
+        PRIMARY KEY (pack_id, version)
+    );
+    CREATE INDEX conversations_pack ON conversations (advisor, pack_version);
+    """,
+    # Team sessions get the columns purge and pack pruning need, filled from their data.
+    """
+    ALTER TABLE team_sessions ADD COLUMN updated_at REAL NOT NULL DEFAULT 0;
+    ALTER TABLE team_sessions ADD COLUMN pack_version TEXT NOT NULL DEFAULT '';
+    UPDATE team_sessions SET updated_at = json_extract(data, '$.updated'),
+                             pack_version = json_extract(data, '$.pack');
+    CREATE INDEX team_sessions_updated ON team_sessions (updated_at);
+    CREATE INDEX team_sessions_pack ON team_sessions (advisor, pack_version) WHERE status = 'open';
+    """,
+    _hash_rosters,
 )
+"""Append only: entry i takes the schema from version i to i + 1 (SQL, or a Python step)."""
+
 
 _COLUMNS = (
     "id, platform, workspace, user_id, advisor, pack_version, answers, step, version,"
@@ -110,6 +187,7 @@ def _row_to_conversation(row: tuple[object, ...]) -> Conversation:
 
 
 _TEAM_COLUMNS = "id, platform, workspace, channel, thread, advisor, status, version, created_at, data"
+_TEAM_WRITE = f"{_TEAM_COLUMNS}, updated_at, pack_version"
 
 
 def _row_to_team(row: tuple[object, ...]) -> TeamSession:
@@ -121,6 +199,32 @@ def _row_to_team(row: tuple[object, ...]) -> TeamSession:
         version=int(version),  # type: ignore[call-overload]  # sqlite returns int for INTEGER columns
         data=str(data),
     )
+
+
+def _row_to_delivery(row: tuple[object, ...]) -> Delivery:
+    key, platform, payload, user, received, valid = row
+    return Delivery(
+        key=str(key),
+        platform=str(platform),
+        payload=str(payload),
+        user=str(user),
+        received_at=from_seconds(float(received)),  # type: ignore[arg-type]  # REAL columns
+        valid_until=from_seconds(float(valid)),  # type: ignore[arg-type]
+    )
+
+
+def _row_to_stored(pack_id: str, row: tuple[object, ...]) -> StoredPack:
+    version, files, stored = row
+    return StoredPack(
+        pack_id=pack_id,
+        version=str(version),
+        files=decode_files(str(files)),
+        stored_at=from_seconds(float(stored)),  # type: ignore[arg-type]  # a REAL column
+    )
+
+
+def _purge_finished(conn: sqlite3.Connection, now: float) -> None:
+    conn.execute("DELETE FROM deliveries WHERE done_at IS NOT NULL AND done_at < ?", (now - KEEP_SECONDS,))
 
 
 def _explain(location: str, error: sqlite3.Error) -> StoreUnavailable:
@@ -155,12 +259,17 @@ def _explain(location: str, error: sqlite3.Error) -> StoreUnavailable:
 
 
 def _apply_batch(
-    conn: sqlite3.Connection, *, operations: Sequence[Callable[[sqlite3.Connection], object]]
+    conn: sqlite3.Connection,
+    *,
+    operations: Sequence[Callable[[sqlite3.Connection], object]],
+    guard: Callable[[], None],
 ) -> list[tuple[bool, object]]:
     """Run queued operations; one of them failing (a duplicate key) does not undo the others.
 
     Any exception of an operation goes back to its own caller, never to the rest of the batch.
+    `guard` runs first and fails the whole batch (nothing is written) when the file is gone.
     """
+    guard()
     if len(operations) == 1:
         try:
             return [(True, operations[0](conn))]
@@ -200,6 +309,9 @@ class SqliteStore:
         self._busy_timeout_ms = busy_timeout_ms
         self._queue: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future[object]]] = []
         self._drainer: asyncio.Task[None] | None = None
+        self.stats = StoreStats()
+        self._identity: tuple[int, int] | None = None
+        """(device, inode) of the file when opened: compared with the path's before each batch."""
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
@@ -222,10 +334,33 @@ class SqliteStore:
         store = cls(db, location, busy_timeout_ms=busy_timeout_ms)
         try:
             await store._hop(store._migrate)
+            store._identity = store._file_identity()
         except BaseException:
             await db.close()
             raise
         return store
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self._location == ":memory:" or self._location.startswith("file:"):
+            return None
+        try:
+            found = os.stat(self._location)
+        except FileNotFoundError:
+            return None
+        return (found.st_dev, found.st_ino)
+
+    def _check_file(self) -> None:
+        """Refuse to write into a file nobody will read again (deleted, or replaced by another)."""
+        if self._identity is None:
+            return
+        if self._file_identity() != self._identity:
+            raise StoreUnavailable(
+                location=self._location,
+                cause="the database file was deleted or replaced while the bot was running,"
+                " so nothing was saved",
+                fix="Restart the bot to open the file now at that path"
+                " (restore it from a backup first if it was removed by mistake).",
+            )
 
     async def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the connection's own thread in one hop (aiosqlite's internal queue)."""
@@ -259,7 +394,9 @@ class SqliteStore:
             batch, self._queue = self._queue, []
             try:
                 outcomes = await self._hop(
-                    functools.partial(_apply_batch, operations=[fn for fn, _ in batch])
+                    functools.partial(
+                        _apply_batch, operations=[fn for fn, _ in batch], guard=self._check_file
+                    )
                 )
             except Exception as error:  # every waiter hears it; none waits forever
                 for _, future in batch:
@@ -278,6 +415,8 @@ class SqliteStore:
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Explicit, not the build's default: forgotten data is overwritten, not just unlinked.
+        conn.execute("PRAGMA secure_delete = ON")
         current = conn.execute("PRAGMA user_version").fetchone()[0]
         if current > len(MIGRATIONS):
             raise StoreUnavailable(
@@ -292,7 +431,11 @@ class SqliteStore:
         try:
             current = conn.execute("PRAGMA user_version").fetchone()[0]
             for index in range(current, len(MIGRATIONS)):
-                for statement in MIGRATIONS[index].split(";"):
+                step = MIGRATIONS[index]
+                if callable(step):
+                    step(conn)
+                    continue
+                for statement in step.split(";"):
                     if statement.strip():
                         conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
@@ -383,6 +526,7 @@ class SqliteStore:
             return cursor.rowcount
 
         if await self._run(fn) != 1:
+            self.stats.conflicts += 1
             raise VersionConflict(c.id, expected_version)
         return Conversation(
             id=c.id,
@@ -407,7 +551,14 @@ class SqliteStore:
         return await self._run(fn) > 0
 
     async def forget_user(self, *, platform: str, workspace: str | None, user: str) -> int:
+        now = self._clock()
+
         def fn(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "UPDATE deliveries SET done_at = ?, payload = '', user_id = ''"
+                " WHERE platform = ? AND user_id = ? AND done_at IS NULL",
+                (now, platform, user),
+            )
             if workspace is None:
                 return conn.execute(
                     "DELETE FROM conversations WHERE platform = ? AND user_id = ?", (platform, user)
@@ -457,7 +608,7 @@ class SqliteStore:
 
         def fn(conn: sqlite3.Connection) -> None:
             conn.execute(
-                f"INSERT INTO team_sessions ({_TEAM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                f"INSERT INTO team_sessions ({_TEAM_WRITE}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 (
                     s.id,
                     k.platform,
@@ -468,6 +619,8 @@ class SqliteStore:
                     s.status.value,
                     to_seconds(s.created_at),
                     encode_team(s),
+                    to_seconds(s.updated_at),
+                    s.pack_version,
                 ),
             )
 
@@ -482,12 +635,20 @@ class SqliteStore:
 
         def fn(conn: sqlite3.Connection) -> int:
             return conn.execute(
-                "UPDATE team_sessions SET status = ?, data = ?, version = version + 1"
-                " WHERE id = ? AND version = ?",
-                (s.status.value, encode_team(s), s.id, expected_version),
+                "UPDATE team_sessions SET status = ?, data = ?, version = version + 1,"
+                " updated_at = ?, pack_version = ? WHERE id = ? AND version = ?",
+                (
+                    s.status.value,
+                    encode_team(s),
+                    to_seconds(s.updated_at),
+                    s.pack_version,
+                    s.id,
+                    expected_version,
+                ),
             ).rowcount
 
         if await self._run(fn) != 1:
+            self.stats.conflicts += 1
             raise VersionConflict(s.id, expected_version)
         return replace(s, version=expected_version + 1)
 
@@ -518,23 +679,227 @@ class SqliteStore:
 
         return tuple(_row_to_team(row) for row in await self._run(fn))
 
+    async def purge_teams(self, *, older_than: datetime) -> int:
+        cutoff = to_seconds(older_than)
+
+        def fn(conn: sqlite3.Connection) -> int:
+            return conn.execute("DELETE FROM team_sessions WHERE updated_at < ?", (cutoff,)).rowcount
+
+        return await self._run(fn)
+
     # --- deliveries (DeliveryLog) ---------------------------------------------------------
+
+    def _purge_due(self) -> bool:
+        self._claims += 1
+        return self._claims % PURGE_EVERY == 0
 
     async def claim_delivery(self, key: str) -> bool:
         """One INSERT OR IGNORE in the group commit: the primary key decides who was first."""
         now = self._clock()
-        self._claims += 1
-        purge = self._claims % PURGE_EVERY == 0
+        purge = self._purge_due()
 
         def fn(conn: sqlite3.Connection) -> bool:
             if purge:
-                conn.execute("DELETE FROM delivery_claims WHERE seen_at < ?", (now - KEEP_SECONDS,))
+                _purge_finished(conn, now)
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO delivery_claims (key, seen_at) VALUES (?, ?)", (key, now)
+                "INSERT OR IGNORE INTO deliveries (key, platform, payload, user_id, received_at,"
+                " valid_until, lease_until, resumable, done_at) VALUES (?, '', '', '', ?, ?, 0, 0, ?)",
+                (key, now, now, now),
             )
             return cursor.rowcount == 1
 
         return await self._run(fn)
+
+    async def record_delivery(self, delivery: Delivery, *, lease: timedelta) -> Receipt:
+        d = delivery
+        received = to_seconds(d.received_at)
+        until = received + lease.total_seconds()
+        purge = self._purge_due()
+
+        def fn(conn: sqlite3.Connection) -> Receipt:
+            if purge:
+                _purge_finished(conn, received)
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO deliveries (key, platform, payload, user_id, received_at,"
+                " valid_until, lease_until, resumable) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    d.key,
+                    d.platform,
+                    d.payload,
+                    d.user,
+                    received,
+                    to_seconds(d.valid_until),
+                    until,
+                    d.resumable,
+                ),
+            ).rowcount
+            if inserted:
+                return Receipt.FIRST
+            # Seen before: take it over only if its handler's lease ran out (that process died).
+            taken = conn.execute(
+                "UPDATE deliveries SET lease_until = ?, attempts = attempts + 1"
+                " WHERE key = ? AND done_at IS NULL AND resumable = 1 AND lease_until < ?"
+                " AND valid_until > ? AND attempts < ?",
+                (until, d.key, received, received, MAX_ATTEMPTS),
+            ).rowcount
+            return Receipt.RESUMED if taken else Receipt.SEEN
+
+        return await self._run(fn)
+
+    async def mark_resumable(self, key: str) -> None:
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE deliveries SET resumable = 1 WHERE key = ? AND done_at IS NULL", (key,))
+
+        await self._run(fn)
+
+    async def finish_delivery(self, key: str, *, now: datetime) -> None:
+        done = to_seconds(now)
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE deliveries SET done_at = ?, payload = '', user_id = '' WHERE key = ?", (done, key)
+            )
+
+        await self._run(fn)
+
+    async def release_delivery(self, key: str) -> None:
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE deliveries SET lease_until = 0 WHERE key = ? AND done_at IS NULL", (key,))
+
+        await self._run(fn)
+
+    async def take_unfinished(
+        self, *, platform: str, now: datetime, lease: timedelta, limit: int
+    ) -> tuple[Delivery, ...]:
+        at = to_seconds(now)
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+            # One statement: two processes sweeping at once never take the same record.
+            return conn.execute(
+                "UPDATE deliveries SET lease_until = ?, attempts = attempts + 1 WHERE key IN ("
+                " SELECT key FROM deliveries WHERE platform = ? AND done_at IS NULL AND resumable = 1"
+                " AND lease_until < ? AND valid_until > ? AND attempts < ?"
+                " ORDER BY received_at LIMIT ?)"
+                " RETURNING key, platform, payload, user_id, received_at, valid_until",
+                (at + lease.total_seconds(), platform, at, at, MAX_ATTEMPTS, limit),
+            ).fetchall()
+
+        rows = await self._run(fn)
+        return tuple(
+            sorted(
+                (_row_to_delivery(row) for row in rows), key=lambda d: d.received_at
+            )  # RETURNING: any order
+        )
+
+    async def abandon_unfinishable(self, *, platform: str, now: datetime) -> int:
+        at = to_seconds(now)
+
+        def fn(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "UPDATE deliveries SET done_at = ?, payload = '', user_id = ''"
+                " WHERE platform = ? AND done_at IS NULL AND lease_until < ?"
+                " AND (resumable = 0 OR valid_until <= ? OR attempts >= ?)",
+                (at, platform, at, at, MAX_ATTEMPTS),
+            ).rowcount
+
+        return await self._run(fn)
+
+    # --- pack versions (PackStore) --------------------------------------------------------
+
+    async def keep_pack(
+        self, *, pack_id: str, version: str, files: Mapping[str, bytes], now: datetime
+    ) -> None:
+        at = to_seconds(now)
+        encoded = encode_files(files)
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO pack_versions (pack_id, version, files, stored_at, served_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (pack_id, version) DO UPDATE SET served_at = ?",
+                (pack_id, version, encoded, at, at, at),
+            )
+
+        await self._run(fn)
+
+    async def stored_pack(self, pack_id: str, version: str) -> StoredPack | None:
+        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
+            row: tuple[object, ...] | None = conn.execute(
+                "SELECT version, files, stored_at FROM pack_versions WHERE pack_id = ? AND version = ?",
+                (pack_id, version),
+            ).fetchone()
+            return row
+
+        row = await self._run(fn)
+        return None if row is None else _row_to_stored(pack_id, row)
+
+    async def latest_pack(self, pack_id: str) -> StoredPack | None:
+        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
+            row: tuple[object, ...] | None = conn.execute(
+                "SELECT version, files, stored_at FROM pack_versions WHERE pack_id = ?"
+                " ORDER BY served_at DESC LIMIT 1",
+                (pack_id,),
+            ).fetchone()
+            return row
+
+        row = await self._run(fn)
+        return None if row is None else _row_to_stored(pack_id, row)
+
+    async def kept_versions(self, pack_id: str) -> tuple[KeptVersion, ...]:
+        def fn(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+            return conn.execute(
+                "SELECT v.version, v.stored_at, v.served_at,"
+                " (SELECT count(*) FROM conversations c WHERE c.advisor = v.pack_id"
+                "  AND c.pack_version = v.version),"
+                " (SELECT count(*) FROM team_sessions t WHERE t.advisor = v.pack_id"
+                "  AND t.pack_version = v.version AND t.status = 'open')"
+                " FROM pack_versions v WHERE v.pack_id = ? ORDER BY v.served_at DESC",
+                (pack_id,),
+            ).fetchall()
+
+        return tuple(
+            KeptVersion(
+                pack_id=pack_id,
+                version=str(version),
+                stored_at=from_seconds(float(stored)),  # type: ignore[arg-type]  # REAL columns
+                served_at=from_seconds(float(served)),  # type: ignore[arg-type]
+                conversations=int(conversations),  # type: ignore[call-overload]  # count(*)
+                open_sessions=int(sessions),  # type: ignore[call-overload]
+            )
+            for version, stored, served, conversations, sessions in await self._run(fn)
+        )
+
+    async def prune_packs(self, pack_id: str, *, keep: Collection[str]) -> tuple[str, ...]:
+        kept = json.dumps(sorted(keep))
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+            return conn.execute(
+                "DELETE FROM pack_versions WHERE pack_id = ?"
+                " AND version NOT IN (SELECT value FROM json_each(?))"
+                " AND version NOT IN (SELECT pack_version FROM conversations WHERE advisor = ?)"
+                " AND version NOT IN (SELECT pack_version FROM team_sessions"
+                "  WHERE advisor = ? AND status = 'open')"
+                " RETURNING version",
+                (pack_id, kept, pack_id, pack_id),
+            ).fetchall()
+
+        return tuple(sorted(str(row[0]) for row in await self._run(fn)))
+
+    # --- the file itself ------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute("SELECT 1").fetchone()
+
+        await self._run(fn)
+
+    async def erase_deleted(self) -> bool:
+        """Checkpoint and empty the write-ahead log, whose old frames still hold deleted rows."""
+
+        def fn(conn: sqlite3.Connection) -> bool:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return int(busy) == 0
+
+        return await self._hop(fn)
 
     async def close(self) -> None:
         if self._drainer is not None:

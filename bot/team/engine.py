@@ -8,10 +8,12 @@ members pressing at once are all counted, each once, in one process or several.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.errors import (
+    AnswersDoNotFit,
     NoTeamSession,
     PackUnavailable,
     RetriesExhausted,
@@ -20,8 +22,9 @@ from bot.errors import (
     VersionConflict,
 )
 from bot.matching import resolve_answer
-from bot.pack.model import Pack
+from bot.pack.model import RESULT, Pack
 from bot.pack.registry import PackRegistry
+from bot.pack.upgrade import carries_over
 from bot.store.base import TeamStore
 from bot.team import voting
 from bot.team.presenting import closed_reply, present, question_reply, result_reply
@@ -93,7 +96,9 @@ class TeamEngine:
         """Open a session at `key`; if one is open there already, show it instead."""
         existing = await self.store.get_team(key)
         if existing is not None and not existing.is_finished:
-            return self._present(existing, notice="A team session is already open here; carry on with it.")
+            return await self._present(
+                existing, notice="A team session is already open here; carry on with it."
+            )
         pack = self.registry.current(self.advisor)
         session = voting.start_session(
             pack,
@@ -112,8 +117,8 @@ class TeamEngine:
             raced = await self.store.get_team(key)
             if raced is None:
                 raise
-            return self._present(raced)
-        return self._present(created)
+            return await self._present(raced)
+        return await self._present(created)
 
     async def vote(
         self,
@@ -246,7 +251,7 @@ class TeamEngine:
         session = await self.store.get_team(key)
         if session is None:
             raise NoTeamSession()
-        return present(self._pack_for(session), session)
+        return present(await self._pack_for(session), session)
 
     async def result(self, session_id: str) -> TeamResultReply:
         """The team's ranking with each member's pick and the splits; final once finished."""
@@ -329,6 +334,8 @@ class TeamEngine:
             changed = step_fn(pack, session)
             if changed == session:
                 return present(pack, session)
+            # Voted on `pack`: a session that moved to a new version is saved on it.
+            changed = replace(changed, pack_version=pack.version)
             try:
                 saved = await self.store.save_team(changed, expected_version=session.version)
             except VersionConflict:
@@ -363,15 +370,41 @@ class TeamEngine:
         session = await self.store.get_team_by_id(session_id)
         if session is None:
             raise NoTeamSession(session_id)
-        return session, self._pack_for(session)
+        return session, await self._pack_for(session)
 
-    def _pack_for(self, session: TeamSession) -> Pack:
-        pack = self.registry.version(self.advisor, session.pack_version)
-        if pack is None:
+    async def _pack_for(self, session: TeamSession) -> Pack:
+        """The current version when the session's path and votes carry over to it (a wording
+        edit), else its own, read from the store if this process lacks it. A finished session
+        keeps its own version while it is kept, so its record reads as it was decided."""
+        current = self.registry.current(self.advisor)
+        if session.pack_version == current.version:
+            return current
+        pinned = await self.registry.find(self.advisor, session.pack_version)
+        if pinned is not None and session.is_finished:
+            return pinned
+        if carries_over(session.path, pinned=pinned, current=current, also_used=_votes_of(session, current)):
+            return current
+        if pinned is None:
             raise PackUnavailable(pack_id=self.advisor, version=session.pack_version)
-        return pack
+        return pinned
 
-    def _present(self, session: TeamSession, *, notice: str = "") -> TeamQuestionReply | TeamResultReply:
-        pack = self._pack_for(session)
+    async def _present(
+        self, session: TeamSession, *, notice: str = ""
+    ) -> TeamQuestionReply | TeamResultReply:
+        pack = await self._pack_for(session)
         reply = question_reply(pack, session, notice=notice)
         return reply if reply is not None else result_reply(pack, session)
+
+
+def _votes_of(session: TeamSession, current: Pack) -> Iterator[tuple[str, str]]:
+    """Every (question, option) a member voted for: each must still exist to carry the session over."""
+    for closed in session.closed:
+        for _, option in closed.votes:
+            yield closed.question_id, option
+    try:
+        open_question = current.position(session.path)
+    except AnswersDoNotFit:
+        return  # carries_over refuses the path itself
+    if open_question != RESULT:
+        for _, option in session.votes:
+            yield open_question, option

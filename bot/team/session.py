@@ -11,6 +11,8 @@ to choose among the tied options, and the closed question remembers who chose be
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +36,15 @@ class TeamKey:
     channel: str
     thread: str
     advisor: str
+
+
+def roster_thread(members: Sequence[str]) -> str:
+    """The `thread` of a session keyed by who takes part (the terminal's): a hash, never the names.
+
+    So forgetting a member leaves no name in the key; the same members in the same order find
+    their session again.
+    """
+    return "roster-" + hashlib.sha256(",".join(members).encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,9 +161,12 @@ def test_forget_and_purge_commands(env: dict[str, str]) -> None:
     assert "you" not in out
     run(["chat", "--pack", str(TINY), "--user", "erin"], env, stdin="1\n")
     code, out, _ = run(["purge", "--older-than", "30d"], env)
-    assert (code, out.strip()) == (EXIT_OK, "Purged 0 conversation(s) idle for longer than 30d.")
+    assert (code, out.strip()) == (
+        EXIT_OK,
+        "Purged 0 conversation(s) and 0 team session(s) idle for longer than 30d.",
+    )
     code, out, _ = run(["purge", "--older-than", "12H"], env)
-    assert out.strip() == "Purged 0 conversation(s) idle for longer than 12h."
+    assert out.strip() == "Purged 0 conversation(s) and 0 team session(s) idle for longer than 12h."
 
 
 def test_bad_duration_is_a_usage_error(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

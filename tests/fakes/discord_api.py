@@ -195,6 +195,8 @@ class FakeDiscordApi:
                     "resume_gateway_url": self.gateway_url,
                     "application": {"id": APP_ID, "flags": 0},
                 }
+                if "shard" in sent["d"]:
+                    ready["shard"] = sent["d"]["shard"]  # Discord echoes the shard a session holds
                 await socket.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
                 self._sockets.append(socket)
                 async with self._changed:

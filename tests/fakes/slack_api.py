@@ -82,6 +82,9 @@ class FakeSlack:
         """user -> the channels users.conversations lists for them (two per page, to page through)."""
         self.uploads: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         """(file id, content) of every file uploaded through files.getUploadURLExternal's URL."""
+        self.held: asyncio.Event | None = None
+        """When set to an Event, each response_url post is recorded at once but answered only
+        once the event is set (a slow Slack, to catch a bot mid-reply)."""
         self._timestamps = itertools.count(1)
         self._view_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -190,6 +193,8 @@ class FakeSlack:
 
     async def _webhook(self, request: web.Request) -> web.Response:
         self.webhook_posts.put_nowait(WebhookPost(request.match_info["hook"], await request.json()))
+        if self.held is not None:
+            await self.held.wait()
         return web.Response(text="ok")
 
     async def next_post(self) -> WebhookPost:

@@ -10,13 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 import discord.gateway
 import pytest
 import yarl
+from aiohttp import ClientSession
 
 from adapters.discord.redaction import LOGGERS
 from adapters.discord.run import main
 from adapters.settings import Settings
 from bot.errors import SettingsError
 from tests.adapters.discord.conftest import BOT_TOKEN
-from tests.fakes.discord_api import APP_ID, FakeDiscordApi, command_payload, user
+from tests.adapters.slack.bot_process import free_port
+from tests.fakes.discord_api import APP_ID, Call, FakeDiscordApi, command_payload, user
 
 
 def query(url: str) -> dict[str, list[str]]:
@@ -147,3 +149,70 @@ async def test_run_answers_interactions_from_the_gateway_until_the_token_is_revo
     assert "gateway" in caplog.text  # discord.py logged the session at debug level ...
     assert BOT_TOKEN not in caplog.text  # ... without the token
     assert payload["token"] not in caplog.text
+
+
+async def test_shards_split_across_processes_each_identify_only_their_own(
+    fake_api: FakeDiscordApi,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--shard-count 4 --shard-ids 1,3`: this process opens shards 1 and 3 of 4, and answers on both."""
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake_api.gateway_url))
+
+    async def identify_at_once(
+        self: discord.AutoShardedClient, shard_id: int | None, *, initial: bool = False
+    ) -> None:
+        """discord.py waits 5 s between two shards' IDENTIFY (Discord's rate limit); the fake has none."""
+
+    monkeypatch.setattr(discord.AutoShardedClient, "before_identify_hook", identify_at_once)
+    for name in LOGGERS:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [])
+    port = free_port()
+    argv = ["run", "--shard-count", "4", "--shard-ids", "3,1", "--health-port", str(port)]
+    out = io.StringIO()
+    running = asyncio.create_task(asyncio.to_thread(main, argv, settings=settings, stdout=out, environ={}))
+
+    def identified() -> list[Call]:
+        return fake_api.matching(lambda c: c.path == "gateway/identify")
+
+    await fake_api.wait_for(lambda: len(identified()) == 2)
+    assert sorted(tuple(c.body["shard"]) for c in identified()) == [(1, 4), (3, 4)]
+    assert "shards 1,3 of 4" in out.getvalue()
+
+    payload = command_payload(user("444", "ann"))
+    await fake_api.dispatch("INTERACTION_CREATE", payload)  # to every open shard: answered once
+    answer = await fake_api.wait_callback(payload["id"])
+    assert "What are you building?" in answer.body["data"]["embeds"][0]["description"]
+    assert len([c for c in fake_api.callbacks() if c.interaction_id == payload["id"]]) >= 1
+
+    async with ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+            assert r.status == 200
+        async with http.get(f"http://127.0.0.1:{port}/readyz") as r:
+            ready = await r.json()
+            assert ready["store"] == "ok"
+            assert ready["pack"]["id"] == "tiny"
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
+            text = await r.text()
+            assert 'advisor_reply_seconds_count{kind="command",platform="discord"}' in text
+
+    await fake_api.disconnect(4004)
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN"):
+        await asyncio.wait_for(running, 10)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--shard-ids", "0"], "--shard-count N too"),
+        (["--shard-count", "2", "--shard-ids", "0,2"], "from 0 to 1"),
+        (["--shard-count", "2", "--shard-ids", "1,1"], "different shard numbers"),
+        (["--shard-count", "0"], "1 or more"),
+        (["run", "--shard-count", "2", "--shard-ids", "x"], "separated by commas"),
+    ],
+)
+def test_shard_options_that_cannot_work_are_refused_before_connecting(
+    settings: Settings, argv: list[str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        main(argv, settings=settings, stdout=io.StringIO(), environ={})

@@ -9,7 +9,7 @@ import time
 import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from adapters.slack.server import web_app
 from bot.pack.registry import PackRegistry
 from bot.personal.engine import Engine
 from bot.store.base import Store
-from bot.store.deliveries import DeliveryLog
+from bot.store.deliveries import Delivery, DeliveryLog, Receipt
 from bot.store.sqlite import SqliteStore
 from bot.team.engine import TeamEngine
 from tests.bot.store.conftest import postgres_schema_url  # noqa: F401  # a fixture, shared with these tests
@@ -47,19 +47,49 @@ def signed_headers(
 
 
 class RecordingDeliveries:
-    """The store's real delivery log, also telling the test each claim's outcome as it happens."""
+    """The store's real delivery log, also telling the test each record's outcome as it happens.
+
+    `claims` gets (key, first) for every delivery recorded (first: handled here) and every claim.
+    """
 
     def __init__(self, log: DeliveryLog) -> None:
         self.log = log
         self.claims: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
+        self.finished: asyncio.Queue[str] = asyncio.Queue()
 
     async def claim_delivery(self, key: str) -> bool:
         first = await self.log.claim_delivery(key)
         self.claims.put_nowait((key, first))
         return first
 
+    async def record_delivery(self, delivery: Delivery, *, lease: timedelta) -> Receipt:
+        receipt = await self.log.record_delivery(delivery, lease=lease)
+        self.claims.put_nowait((delivery.key, receipt is not Receipt.SEEN))
+        return receipt
+
+    async def mark_resumable(self, key: str) -> None:
+        await self.log.mark_resumable(key)
+
+    async def finish_delivery(self, key: str, *, now: datetime) -> None:
+        await self.log.finish_delivery(key, now=now)
+        self.finished.put_nowait(key)
+
+    async def release_delivery(self, key: str) -> None:
+        await self.log.release_delivery(key)
+
+    async def take_unfinished(
+        self, *, platform: str, now: datetime, lease: timedelta, limit: int
+    ) -> tuple[Delivery, ...]:
+        return await self.log.take_unfinished(platform=platform, now=now, lease=lease, limit=limit)
+
+    async def abandon_unfinishable(self, *, platform: str, now: datetime) -> int:
+        return await self.log.abandon_unfinishable(platform=platform, now=now)
+
     async def next_claim(self) -> tuple[str, bool]:
         return await asyncio.wait_for(self.claims.get(), timeout=WAIT)
+
+    async def next_finished(self) -> str:
+        return await asyncio.wait_for(self.finished.get(), timeout=WAIT)
 
 
 class RecordingTeamEngine(TeamEngine):

@@ -188,7 +188,7 @@ async def test_resent_click_on_another_process_is_still_silent(slack: SlackHarne
     await slack.post(body)
     await slack.fake.next_post()
     with sqlite3.connect(slack.db_path) as other:  # as if the first copy had gone elsewhere
-        other.execute("DELETE FROM delivery_claims")
+        other.execute("DELETE FROM deliveries")
     await slack.post(body, retry=1)
     await _assert_nothing_more_posted(slack)
 

@@ -83,10 +83,10 @@ async def test_advisor_slack_http_serves_signed_requests(fake_slack: FakeSlack, 
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(proc.communicate(), timeout=WAIT)
-    assert proc.returncode == 130
+    assert proc.returncode == 0  # Ctrl+C stops it gracefully, like SIGTERM
     logged = err.decode()
-    assert "POST /slack/events 200" in logged  # access lines, without query strings
-    assert "POST /slack/events 401" in logged
+    assert "POST /slack/events" not in logged  # no access line per request by default
+    assert "stopped in" in logged
     assert TOKEN not in logged
     assert SECRET not in logged
 

@@ -207,13 +207,15 @@ async def test_pack_update_finishes_on_the_old_version_while_loaded(
     engine = Engine(store=store, registry=registry, advisor="tiny", clock=clock)
     await engine.start(alice)
     await engine.answer_text(alice, "pages")
-    text = (folder / "questions.yaml").read_text().replace("Do editors need an admin?", "Need an admin?")
+    # A structural edit: the option answered is renamed, so the answers no longer fit.
+    text = (folder / "questions.yaml").read_text().replace("- id: pages", "- id: web")
     (folder / "questions.yaml").write_text(text)
     registry.reload("tiny")
     reply = await engine.answer_text(alice, "need")
     assert isinstance(reply, ResultReply)
 
-    # A new process knows only the new version: the user is told and offered a restart.
+    # A new process knows only the new version and keeps no versions anywhere (no archive):
+    # the user is told and offered a restart.
     fresh = PackRegistry()
     fresh.load(folder)
     engine2 = Engine(store=store, registry=fresh, advisor="tiny", clock=clock)

@@ -107,7 +107,9 @@ async def test_a_database_from_before_team_sessions_is_upgraded_in_place(tmp_pat
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as raw:
-        for statement in MIGRATIONS[0].split(";"):
+        first = MIGRATIONS[0]
+        assert isinstance(first, str)
+        for statement in first.split(";"):
             if statement.strip():
                 raw.execute(statement)
         raw.execute(

@@ -1,0 +1,36 @@
+"""Pack versions kept by their content hash, so any process can finish a conversation on its version.
+
+What is kept is the pack's own files, names and bytes, read back by the same safe YAML loader
+as a folder on disk: no pickle, no second format that could drift from the model, and a stored
+version is checked against its hash before it is used. Every store is an archive (the rows sit
+beside the conversations pinned to them); this protocol is all the registry needs of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPack:
+    pack_id: str
+    version: str
+    files: Mapping[str, bytes]
+    stored_at: datetime
+
+
+class PackArchive(Protocol):
+    async def keep_pack(
+        self, *, pack_id: str, version: str, files: Mapping[str, bytes], now: datetime
+    ) -> None:
+        """Store a version (once: the hash is the key); `now` marks it as served by a running process."""
+        ...
+
+    async def stored_pack(self, pack_id: str, version: str) -> StoredPack | None: ...
+
+    async def latest_pack(self, pack_id: str) -> StoredPack | None:
+        """The version most recently served: what a bot with a broken pack falls back to."""
+        ...
