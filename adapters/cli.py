@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from adapters.console.controls import strip_controls
 from adapters.settings import Settings
 from bot.errors import AdvisorError, PackError, SettingsError, StoreError
 from bot.pack.findings import Finding
@@ -417,7 +418,7 @@ def _lint(
         out.write(_findings_json(findings) + "\n")
     else:
         for finding in findings:
-            out.write(f"{finding}\n")
+            out.write(strip_controls(str(finding)) + "\n")
         errors = sum(f.is_error for f in findings)
         warnings = len(findings) - errors
         if pack is not None and report is not None:
@@ -465,11 +466,10 @@ def _scenarios(folder: Path, *, fmt: str, out: TextIO) -> int:
     else:
         for o in outcomes:
             mark = "ok  " if o.passed else "FAIL"
-            out.write(
-                f"{mark} {o.scenario.name}: {o.ranking[0] if o.ranking else '?'} ({len(o.path)} questions)\n"
-            )
+            line = f"{mark} {o.scenario.name}: {o.ranking[0] if o.ranking else '?'} ({len(o.path)} questions)"
+            out.write(strip_controls(line) + "\n")
             for finding in o.findings:
-                out.write(f"     {finding}\n")
+                out.write(strip_controls(f"     {finding}") + "\n")
         passed = sum(o.passed for o in outcomes)
         out.write(f"{passed} passed, {len(outcomes) - passed} failed\n")
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FAILED
@@ -532,7 +532,7 @@ def _graph(folder: Path, *, fmt: str, output: Path | None, out: TextIO, environ:
 
     pack = load_pack(folder)
     if fmt in ("mermaid", "dot"):
-        text = to_mermaid(pack) if fmt == "mermaid" else to_dot(pack)
+        text = strip_controls(to_mermaid(pack) if fmt == "mermaid" else to_dot(pack))
         if output is None:
             out.write(text)
         else:
@@ -557,7 +557,7 @@ def _graph(folder: Path, *, fmt: str, output: Path | None, out: TextIO, environ:
     if output is not None:
         output.write_bytes(drawn.stdout)
     elif fmt == "svg":
-        out.write(drawn.stdout.decode("utf-8", errors="replace"))
+        out.write(strip_controls(drawn.stdout.decode("utf-8", errors="replace")))
     else:
         out.flush()
         binary.write(drawn.stdout)  # type: ignore[union-attr]  # checked above: png needs a binary stream
@@ -573,7 +573,7 @@ def _questions(folder: Path, *, fmt: str, out: TextIO) -> int:
     if fmt == "json":
         out.write(json.dumps(questions_json(pack), indent=2) + "\n")
     else:
-        out.write(questions_text(pack))
+        out.write(strip_controls(questions_text(pack)))
     return EXIT_OK
 
 
@@ -690,6 +690,7 @@ def _record(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int
         return record_markdown(record), record.filename, said
 
     text, filename, said = asyncio.run(read())
+    text, said = strip_controls(text), strip_controls(said)  # topics and names came from chat users
     if said:
         stdout.write(said + "\n")
     if args.output is None:
@@ -742,7 +743,7 @@ def _record_list(settings: Settings, args: argparse.Namespace, stdout: TextIO) -
         decision = e.chosen or ("(session open)" if not e.finished else "(undecided)")
         cells = [f"{e.stem}.md", e.status, e.decided_on.isoformat(), decision, e.session_id]
         cells.append(f"{e.platform} {e.workspace}/{e.channel}")
-        stdout.write("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n")
+        stdout.write(strip_controls("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |") + "\n")
     return EXIT_OK
 
 
@@ -758,7 +759,7 @@ def _with_store(settings: Settings, action: str, args: argparse.Namespace, out: 
     from bot.store import open_store
 
     async def go() -> int:
-        store = await open_store(settings.db_url)
+        store = await open_store(settings.db_url, create_folder=settings.db_is_default)
         try:
             if action == "forget":
                 forgotten = await forget_user(
@@ -827,13 +828,13 @@ def main(
         stderr.write(f"advisor: {friendly}\n")
         return EXIT_USAGE
     except StoreError as error:
-        stderr.write(f"advisor: {error}\n")
+        stderr.write(f"advisor: {strip_controls(str(error))}\n")
         return EXIT_STORE
     except PackError as error:
-        stderr.write(f"advisor: {error}\n")
+        stderr.write(f"advisor: {strip_controls(str(error))}\n")
         return EXIT_FAILED
     except AdvisorError as error:  # SettingsError, InputError, MissingExtra, ...: bad usage or input
-        stderr.write(f"advisor: {error}\n")
+        stderr.write(f"advisor: {strip_controls(str(error))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         stderr.write("\nadvisor: interrupted; nothing was lost.\n")

@@ -92,7 +92,7 @@ async def open_services(
         if not fallback:
             raise
         broken = error
-    store = await open_store(settings.db_url)
+    store = await open_store(settings.db_url, create_folder=settings.db_is_default)
     try:
         registry.archive = store
         if broken is not None:

@@ -86,6 +86,8 @@ class Settings:
     pack_poll_seconds: float = 2.0
     """How often a running bot looks at its pack files for changes (0: only on SIGHUP)."""
     delivery_lease_seconds: float = 30.0
+    db_is_default: bool = False
+    """ADVISOR_DB was not set: the default data directory may be created on first use."""
 
     @property
     def pack_dir(self) -> Path:
@@ -143,4 +145,5 @@ class Settings:
             health_port=int(health) if health else None,
             pack_poll_seconds=_seconds(env, "ADVISOR_PACK_POLL_SECONDS", 2.0, minimum=0.0),
             delivery_lease_seconds=_seconds(env, "ADVISOR_DELIVERY_LEASE_SECONDS", 30.0, minimum=0.1),
+            db_is_default=not env.get("ADVISOR_DB"),
         )

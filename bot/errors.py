@@ -49,8 +49,29 @@ Adapters add their own leaves under these groups (a malformed button is an `Inpu
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+
+ECHO_LIMIT = 40
+"""Characters of someone's own typed text shown back to them in an error message."""
+
+
+def _is_control(char: str) -> bool:
+    """C0 and C1 controls (newline and tab become spaces later) and bidirectional overrides."""
+    if char in "\n\t":
+        return False
+    return unicodedata.category(char) == "Cc" or "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069"
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """Typed text as an error quotes it: control characters dropped, cut to `limit` with "…".
+
+    A 10,000-character answer or one holding terminal escapes is quoted short and inert on
+    every platform; each adapter still escapes the whole message for its medium.
+    """
+    kept = " ".join("".join(c for c in text if not _is_control(c)).split())
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
 
 
 class AdvisorError(Exception):
@@ -246,10 +267,11 @@ class UnknownAnswer(InputError):
     def __init__(self, text: str, choices: Sequence[str], suggestion: str | None) -> None:
         self.text, self.choices, self.suggestion = text, tuple(choices), suggestion
         listed = ", ".join(f"{i}. {c}" for i, c in enumerate(self.choices, 1))
+        shown = echo(text)
         if suggestion is not None:
-            message = f"'{text}' is not one of the options. Did you mean '{suggestion}'?"
+            message = f"'{shown}' is not one of the options. Did you mean '{suggestion}'?"
         else:
-            message = f"'{text}' is not one of the options."
+            message = f"'{shown}' is not one of the options."
         super().__init__(f"{message} Answer with a number or a label: {listed}.")
 
 
@@ -344,7 +366,13 @@ class AnswersDoNotFit(PackError):
 
 
 class StoreError(AdvisorError):
-    """The database could not do what was asked; nothing was saved."""
+    """The database could not do what was asked; nothing was saved.
+
+    `str(error)` is for whoever runs the advisor (it names the file and the fix); a chat user
+    can do nothing about a locked file, so chat adapters show `chat_text` instead.
+    """
+
+    chat_text = "The advisor's database is busy or unavailable, so nothing was saved. Try again in a moment."
 
 
 class StoreUnavailable(StoreError):

@@ -109,7 +109,8 @@ def resolve_answer(question: Question, text: str) -> Option:
     if _SIGNED_NUMBER.match(text.strip()):
         raise UnknownAnswer(text.strip(), choices, None)
     if wanted.isdigit():
-        number = int(wanted)
+        # int() refuses "²" (a digit, not a decimal) and more than 4,300 digits: both are no option.
+        number = int(wanted) if wanted.isdecimal() and len(wanted) <= 6 else 0
         if 1 <= number <= len(question.options):
             return question.options[number - 1]
         raise UnknownAnswer(text.strip(), choices, None)

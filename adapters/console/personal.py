@@ -18,6 +18,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TextIO
 
+from adapters.console.controls import safe_reply, strip_controls
 from adapters.console.pager import Pager
 from adapters.console.render import render, render_question, render_result, render_summary
 from adapters.console.style import PLAIN, Style
@@ -146,6 +147,7 @@ def run_console(
 
     def show(reply: Reply) -> None:
         nonlocal shown
+        reply = safe_reply(reply)  # pack and typed text can't reach the terminal as controls
         if isinstance(reply, QuestionReply):
             shown = reply
             say(render_question(reply, style))
@@ -168,7 +170,7 @@ def run_console(
         return (*COMMANDS, *options)
 
     def details() -> None:
-        reply = runner.run(engine.result(actor))
+        reply = safe_reply(runner.run(engine.result(actor)))
         text = render_result(reply) if isinstance(reply, ResultReply) else render(reply)
         if pager is not None:
             pager(text)
@@ -216,15 +218,16 @@ def run_console(
             except NoConversation:
                 reply = runner.run(engine.start(actor))
         except AdvisorError as error:
+            said = strip_controls(str(error))  # it may quote what was typed
             if not interactive:
-                errors.write(f"advisor: {error}\nStopped: piped input must answer each question in turn.\n")
+                errors.write(f"advisor: {said}\nStopped: piped input must answer each question in turn.\n")
                 errors.flush()
                 return EXIT_USAGE
-            say(style.warn(str(error)))
+            say(style.warn(said))
             again()
             continue
         if word == "result" and isinstance(reply, ResultReply):
-            say(render_summary(reply, style))  # the ranking so far: the question still waits
+            say(render_summary(safe_reply(reply), style))  # the ranking so far: the question still waits
             again()
             continue
         show(reply)

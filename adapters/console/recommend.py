@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from adapters.console.controls import safe_reply, strip_controls
 from adapters.console.render import render_recommendation
 from bot.errors import AdvisorError
 from bot.matching import resolve_answer
@@ -98,5 +99,6 @@ def recommend_path(folder: Path, given: Sequence[str], *, fmt: str, out: TextIO)
             for s in (pack.subject(x.subject_id) for x in rec.ranking[:2])
             if s is not None
         )
-        out.write(render_recommendation(pack.title, rec, summaries=summaries) + "\n")
+        text = render_recommendation(pack.title, safe_reply(rec), summaries=safe_reply(summaries))
+        out.write(strip_controls(text) + "\n")
     return 0

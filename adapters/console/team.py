@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Coroutine, Sequence
 from typing import Any, TextIO, TypeVar
 
+from adapters.console.controls import strip_controls
 from adapters.console.render import render_tally, render_team, render_team_closed, render_team_question
 from bot.errors import AdvisorError
 from bot.team.engine import TeamEngine
@@ -59,7 +60,8 @@ class TurnTaking:
         self.echoed = stdin.isatty()
 
     def say(self, text: str) -> None:
-        self.stdout.write(text + "\n\n")
+        # Topics, names and typed answers come from people: the terminal must not obey them.
+        self.stdout.write(strip_controls(text) + "\n\n")
         self.stdout.flush()
 
     def call(self, work: Coroutine[Any, Any, T]) -> T:
@@ -67,14 +69,14 @@ class TurnTaking:
 
     def read(self, prompt: str) -> str | None:
         """One typed line, stripped; None at the end of input."""
-        self.stdout.write(f"{prompt}> ")
+        self.stdout.write(f"{strip_controls(prompt)}> ")
         self.stdout.flush()
         line = self.stdin.readline()
         if not line:
             return None
         if not self.echoed:
             # Piped input is not shown by a terminal: echo it, so the output reads as a transcript.
-            self.stdout.write(line.strip() + "\n")
+            self.stdout.write(strip_controls(line.strip()) + "\n")
         return line.strip()
 
     def question(self, question: TeamQuestionReply) -> TeamReply | None:

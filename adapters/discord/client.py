@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.components import bound_item
+from adapters.discord.inbound import interaction_problem
 from adapters.discord.personal import COMMAND_ACTIONS, PersonalHandler
 from adapters.discord.render.team import START_MODAL_ID
 from adapters.discord.respond import DEFER_AFTER, Outcome, explained, respond
@@ -99,6 +100,39 @@ class Router:
             await self.team.on_start_form(interaction)
 
 
+UNREADABLE: Final = (
+    "The advisor could not read this request from Discord, so nothing was done. "
+    f"Try /{COMMAND} again; if it keeps happening, reinstall the app."
+)
+
+
+class AdvisorTree(app_commands.CommandTree[discord.Client]):
+    """The command tree, answering an interaction it can't read instead of logging a traceback.
+
+    discord.py raises an `AppCommandError` when a payload names a command or option that does
+    not exist, or a value of the wrong type, and its default `on_error` logs those at ERROR.
+    They come from outside, so they are logged once at WARNING and the user hears why; only
+    `CommandInvokeError`, a failure inside our own callback, is a bug worth a traceback.
+    """
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        if isinstance(error, app_commands.CommandInvokeError):
+            await super().on_error(interaction, error)
+            return
+        log.warning(
+            "Ignored an unreadable command interaction (id=%s): %s", interaction.id, type(error).__name__
+        )
+        try:
+            if not interaction.response.is_done():
+                await interaction.response.send_message(
+                    UNREADABLE, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
+        except (discord.HTTPException, discord.InteractionResponded, ValueError, TypeError) as failed:
+            log.warning("Could not explain an unreadable interaction: %s", type(failed).__name__)
+
+
 class CommandHandler(Protocol):
     async def on_command(
         self,
@@ -143,18 +177,24 @@ def guard_interaction_parser(client: discord.Client) -> None:
     """Log and drop an INTERACTION_CREATE that discord.py cannot parse, instead of crashing.
 
     discord.py calls its parsers straight from the gateway loop, so a KeyError there would
-    tear the connection down. `parsers` is internal (pinned discord.py ~=2.7); the gateway
-    reads this same dict, so wrapping the one entry covers plain and sharded clients.
+    tear the connection down; what its command tree and components read later, in tasks of
+    their own, is checked first (`inbound.py`). `parsers` is internal (pinned discord.py
+    ~=2.7); the gateway reads this same dict, so wrapping the one entry covers plain and
+    sharded clients.
     """
     parsers = client._connection.parsers
     parse = parsers["INTERACTION_CREATE"]
 
     def guarded(data: Any) -> None:
+        # Never the payload itself in the log: it holds the interaction token.
+        ident = repr(data.get("id"))[:24] if isinstance(data, dict) else None
+        problem = interaction_problem(data)
+        if problem is not None:
+            log.warning("Ignored a malformed INTERACTION_CREATE (id=%s): %s", ident, problem)
+            return
         try:
             parse(data)
         except Exception as error:
-            # Never the payload itself: it holds the interaction token.
-            ident = data.get("id") if isinstance(data, dict) else None
             log.warning("Ignored a malformed INTERACTION_CREATE (id=%s): %s", ident, type(error).__name__)
 
     parsers["INTERACTION_CREATE"] = guarded
@@ -183,12 +223,16 @@ def build_client(
     # cache right. Without the message intents the gateway sends no chat traffic at all.
     intents = discord.Intents.none()
     intents.guilds = True
+    # Every send and edit defaults to no mentions at all; respond.py also says so on each call.
+    quiet = discord.AllowedMentions.none()
     client: discord.Client
     if sharded or shard_count is not None:
         chosen: dict[str, Any] = {} if shard_ids is None else {"shard_ids": list(shard_ids)}
-        client = discord.AutoShardedClient(intents=intents, shard_count=shard_count, **chosen)
+        client = discord.AutoShardedClient(
+            intents=intents, shard_count=shard_count, allowed_mentions=quiet, **chosen
+        )
     else:
-        client = discord.Client(intents=intents)
+        client = discord.Client(intents=intents, allowed_mentions=quiet)
     router = Router(
         PersonalHandler(services.engine, defer_after=defer_after),
         TeamHandler(services.team, defer_after=defer_after),
@@ -196,7 +240,7 @@ def build_client(
         runtime=runtime,
     )
     client.add_dynamic_items(bound_item(router))
-    add_commands(app_commands.CommandTree(client), router)
+    add_commands(AdvisorTree(client), router)
 
     async def on_interaction(interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.modal_submit:

@@ -1,7 +1,9 @@
 """Reading Discord interactions: who acted, where, and what they may do, as core values.
 
 The handlers deal in `Actor`, `TeamKey` and plain strings; discord.py's `Interaction` is read
-only here (and sent to only in respond.py).
+only here (and sent to only in respond.py). Ids are checked on the way (`platform_ids.py`):
+discord.py parses any decimal text as an id, 3,000 digits included, and none of those is stored.
+Call these inside the work `respond` runs, so a refusal reaches the user.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Final
 
 import discord
 
+from adapters.platform_ids import discord_id
+from adapters.platform_ids import display_name as clean_name
 from bot.personal.conversation import Actor
 from bot.team.session import TeamKey
 
@@ -20,27 +24,31 @@ DM_WORKSPACE: Final = "@me"
 
 
 def workspace_of(interaction: discord.Interaction) -> str:
-    return str(interaction.guild_id) if interaction.guild_id is not None else DM_WORKSPACE
+    if interaction.guild_id is None:
+        return DM_WORKSPACE
+    return discord_id(interaction.guild_id, kind="server id")
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
     """Who acted: one personal conversation per guild, plus one for DMs and group DMs."""
-    return Actor(PLATFORM, workspace_of(interaction), str(interaction.user.id))
+    return Actor(PLATFORM, workspace_of(interaction), discord_id(interaction.user.id, kind="user id"))
 
 
 def member_of(interaction: discord.Interaction) -> tuple[str, str]:
     """(member id, display name) of whoever acted, for team sessions."""
-    return str(interaction.user.id), interaction.user.display_name
+    member = discord_id(interaction.user.id, kind="user id")
+    return member, clean_name(interaction.user.display_name, fallback=member)
 
 
 def mention_of(interaction: discord.Interaction) -> str:
     """How a shared result names its owner (sent with mentions disabled, so nobody is pinged)."""
-    return interaction.user.mention
+    return f"<@{discord_id(interaction.user.id, kind='user id')}>"
 
 
 def team_key(interaction: discord.Interaction, advisor: str) -> TeamKey:
     """One open session per channel (a thread is a channel of its own on Discord)."""
-    return TeamKey(PLATFORM, workspace_of(interaction), str(interaction.channel_id), "", advisor)
+    channel = discord_id(interaction.channel_id, kind="channel id")
+    return TeamKey(PLATFORM, workspace_of(interaction), channel, "", advisor)
 
 
 def can_manage(interaction: discord.Interaction) -> bool:

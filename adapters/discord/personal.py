@@ -35,20 +35,16 @@ class PersonalHandler:
         self.defer_after = defer_after
 
     async def on_command(self, interaction: discord.Interaction, action: str) -> None:
-        actor = actor_of(interaction)
-
         async def work() -> Outcome:
-            return Outcome(Mode.EPHEMERAL, await self._command(actor, action))
+            return Outcome(Mode.EPHEMERAL, await self._command(actor_of(interaction), action))
 
         await respond(interaction, work, component=False, defer_after=self.defer_after)
 
     async def on_click(
         self, interaction: discord.Interaction, action: ActionId, values: Sequence[str]
     ) -> None:
-        actor = actor_of(interaction)
-        mention = mention_of(interaction)
-
         async def work() -> Outcome:
+            actor, mention = actor_of(interaction), mention_of(interaction)
             return await self._click(actor, action, values, mention=mention)
 
         await respond(interaction, work, component=True, defer_after=self.defer_after)

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
+import aiohttp
 import discord
 
 from adapters.discord.render.common import Rendered, render_text
-from bot.errors import AdvisorError
+from bot.errors import AdvisorError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +77,33 @@ async def respond(
     task = asyncio.ensure_future(_explained(work))
     done, _ = await asyncio.wait({task}, timeout=defer_after)
     deferred = not done
-    if deferred:
-        if component:
-            await interaction.response.defer()  # "update this message", no spinner message
-        else:
-            await interaction.response.defer(ephemeral=not public, thinking=True)
-    outcome = await task
-    await _send(interaction, outcome, deferred=deferred, component=component)
+    try:
+        if deferred:
+            if component:
+                await interaction.response.defer()  # "update this message", no spinner message
+            else:
+                await interaction.response.defer(ephemeral=not public, thinking=True)
+        outcome = await task
+        await _send(interaction, outcome, deferred=deferred, component=component)
+    except (discord.HTTPException, discord.InteractionResponded, aiohttp.ClientError, TimeoutError) as error:
+        # Discord refused the reply (an expired token, a message gone) or the network failed:
+        # nothing more can reach the user, and a traceback would say nothing new.
+        log.warning("Could not deliver a reply to a Discord interaction: %s", _cause(error))
+
+
+def _cause(error: BaseException) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"HTTP {error.status} (code {error.code})"
+    return type(error).__name__
 
 
 async def _explained(work: Work) -> Outcome:
     """The outcome, or an ephemeral explanation: str(AdvisorError) for users, a bug is logged."""
     try:
         return await work()
+    except StoreError as error:
+        log.warning("The store failed while handling a Discord interaction, nothing was saved: %s", error)
+        return explained(error.chat_text)
     except AdvisorError as error:
         return explained(str(error))
     except Exception:

@@ -25,6 +25,7 @@ from adapters.discord.render.team import (
 from adapters.discord.respond import DEFER_AFTER, Attachment, Mode, Outcome, explained, respond
 from adapters.ids import Action, ActionId
 from adapters.typed import MAX_QUORUM
+from bot.errors import echo
 from bot.team.engine import TeamEngine
 from bot.team.record import record_markdown
 from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply
@@ -56,8 +57,15 @@ class TeamHandler:
         problem = ""
         if not topic:
             problem = "Say what the team is deciding, e.g. Backend for the orders service."
-        elif quorum_text and (not quorum_text.isdigit() or not 2 <= int(quorum_text) <= MAX_QUORUM):
-            problem = f"{quorum_text!r} is not a quorum: use a whole number from 2 to {MAX_QUORUM}, or none."
+        elif quorum_text and not (
+            quorum_text.isascii()
+            and quorum_text.isdigit()
+            and len(quorum_text) <= 4
+            and 2 <= int(quorum_text) <= MAX_QUORUM
+        ):
+            problem = (
+                f"'{echo(quorum_text)}' is not a quorum: use a whole number from 2 to {MAX_QUORUM}, or none."
+            )
         if problem:
             refusal = explained(f"{problem} Nothing was started; run `/choose-framework action: team` again.")
 
@@ -76,9 +84,8 @@ class TeamHandler:
     async def _start(
         self, interaction: discord.Interaction, *, topic: str, anonymous: bool, quorum: int
     ) -> None:
-        member, name = member_of(interaction)
-
         async def work() -> Outcome:
+            member, name = member_of(interaction)
             reply = await self.engine.start(
                 team_key(interaction, self.engine.advisor),
                 starter=member,
@@ -94,11 +101,11 @@ class TeamHandler:
     async def on_click(
         self, interaction: discord.Interaction, action: ActionId, values: Sequence[str]
     ) -> None:
-        member, name = member_of(interaction)
-        manager = can_manage(interaction)
         engine, sid, step = self.engine, action.conversation_id, action.step
 
         async def work() -> Outcome:
+            member, name = member_of(interaction)
+            manager = can_manage(interaction)
             if action.action is Action.VOTE:
                 option = chosen_option(values, action.option)
                 reply: TeamReply = await engine.vote(

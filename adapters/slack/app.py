@@ -7,7 +7,9 @@ marks the record finished after the reply. A process killed in between leaves th
 unfinished, and another process (or this one restarted) finishes it while the response_url is
 valid (adapters/slack/redelivery.py). A resend of a recorded delivery is dropped. A click is
 routed by its button value alone (`adapters.ids.ActionId`), so it works after a restart and
-in any process.
+in any process. A request is read (who, which button, where the reply goes) before anything is
+recorded, so one that can't be read leaves no trace; everything after the ack, the reply
+included, runs in one error handling (`failures.run_after_ack`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.say.async_say import AsyncSay
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,11 +39,13 @@ from adapters.ids import TEAM_ACTIONS, ActionId
 from adapters.runtime.service import Runtime
 from adapters.services import Services
 from adapters.settings import Settings
+from adapters.slack.failures import UNDELIVERABLE, Tell, run_after_ack
 from adapters.slack.home import HomeListeners
 from adapters.slack.installs import oauth_settings
 from adapters.slack.payloads import (
     PLATFORM,
     Body,
+    MalformedRequest,
     actor_of,
     clicked_value,
     delivery_key,
@@ -49,12 +54,12 @@ from adapters.slack.payloads import (
     user_of,
 )
 from adapters.slack.personal import PersonalListeners
-from adapters.slack.render.blocks import SlackMessage, error_message
+from adapters.slack.render.blocks import SlackMessage, error_message, escape
 from adapters.slack.render.home import HOME_ACTIONS, LINK_ACTIONS, SHARE_VIEW, SHORTCUT
 from adapters.slack.render.personal import START_ACTION
 from adapters.slack.render.team import START_CALLBACK
 from adapters.slack.respond import Responder
-from adapters.slack.team import SHORTCUT_CALLBACK, StartForm, TeamListeners, read_start_form
+from adapters.slack.team import SHORTCUT_CALLBACK, TeamListeners, read_start_form
 from bot.errors import AdvisorError, ClickRefused, StaleAnswer, StoreError
 from bot.store.deliveries import Delivery, DeliveryLog, Receipt
 
@@ -62,7 +67,6 @@ LOG = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 2
 CLICK_PATTERN = re.compile(r"^adv:")
-BUG_TEXT = "Something went wrong on our side; nothing was changed. Try again."
 RESPONSE_URL_VALID = timedelta(minutes=30)
 """A response_url takes replies for 30 minutes: how long a recorded delivery can be finished."""
 REPLAY = "advisor_replay"
@@ -151,22 +155,34 @@ class AckFirst:
         self.metrics.delivery(PLATFORM, "recorded" if receipt is Receipt.FIRST else "replayed")
         return Ticket(key, receipt is Receipt.RESUMED, now, started)
 
-    def _hand_off(self, ticket: Ticket, kind: str, work: Coroutine[Any, Any, None]) -> None:
+    def _hand_off(
+        self, ticket: Ticket, kind: str, work: Coroutine[Any, Any, None], *, tell: Tell | None
+    ) -> None:
         key = ticket.key
 
         async def release() -> None:
             if key is not None:
                 await self.deliveries.release_delivery(key)
 
-        self.runtime.work.start(self._finish(ticket, kind, work), on_cancel=release, name=f"slack {kind}")
+        self.runtime.work.start(
+            self._finish(ticket, kind, work, tell=tell), on_cancel=release, name=f"slack {kind}"
+        )
 
-    async def _finish(self, ticket: Ticket, kind: str, work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception:
+    def _refuse(self, kind: str, error: AdvisorError, *, tell: Tell | None) -> None:
+        """Answer a request that could not be read: nothing was recorded, nothing is replayed."""
+
+        async def refused() -> None:
+            raise error
+
+        work = run_after_ack(refused(), tell=tell, what=f"Slack {kind}", count=self._counted)
+        self.runtime.work.start(_discard(work), name=f"slack {kind} refused")
+
+    async def _finish(
+        self, ticket: Ticket, kind: str, work: Coroutine[Any, Any, None], *, tell: Tell | None
+    ) -> None:
+        if not await run_after_ack(work, tell=tell, what=f"Slack {kind}", count=self._counted):
             # Left unfinished on purpose (a reply that could not be sent): it is tried again later.
-            self.metrics.error(PLATFORM, "bug")
-            raise
+            return
         if ticket.key is not None:
             try:
                 await self.deliveries.finish_delivery(ticket.key, now=self.runtime.clock())
@@ -180,6 +196,31 @@ class AckFirst:
     def _count(self, error: AdvisorError) -> None:
         self.metrics.advisor_error(PLATFORM, error)
 
+    def _counted(self, error: Exception) -> None:
+        """Every failure after the ack, counted by kind (metrics)."""
+        match error:
+            case AdvisorError():
+                self._count(error)
+            case SlackApiError():
+                self.metrics.error(PLATFORM, "slack_refused")
+            case _ if isinstance(error, UNDELIVERABLE):
+                self.metrics.error(PLATFORM, "undelivered")
+            case _:
+                self.metrics.error(PLATFORM, "bug")
+
+    def _privately(self, respond: AsyncRespond) -> Tell:
+        async def tell(text: str) -> None:
+            await self.responder.error(respond, text)
+
+        return tell
+
+    @staticmethod
+    def _in_thread(say: AsyncSay, thread: object) -> Tell:
+        async def tell(text: str) -> None:
+            await say(text=escape(text), thread_ts=thread if isinstance(thread, str) else None)
+
+        return tell
+
     # --- slash command ------------------------------------------------------------------
 
     async def command(
@@ -191,10 +232,15 @@ class AckFirst:
         request: AsyncBoltRequest,
         context: AsyncBoltContext,
     ) -> None:
+        if (unreadable := _unreadable(body, respond)) is not None:
+            await ack()
+            self._refuse("command", unreadable, tell=self._privately(respond))
+            return
         ticket = await self._receive(body, request, context)
         await ack()
         if ticket is not None:
-            self._hand_off(ticket, "command", self._command(body, respond, client, ticket))
+            work = self._command(body, respond, client, ticket)
+            self._hand_off(ticket, "command", work, tell=self._privately(respond))
 
     async def _command(
         self, body: Body, respond: AsyncRespond, client: AsyncWebClient, ticket: Ticket
@@ -203,22 +249,14 @@ class AckFirst:
         text = text.strip() if isinstance(text, str) else ""
         word = text.lower()
         message: SlackMessage | None
-        try:
-            if word == "team" or word.startswith("team "):
-                if ticket.replay:
-                    # Its first run may have opened the thread already: never open a second one.
-                    message = error_message(TEAM_START_REPLAYED)
-                else:
-                    message = await self.team.start(body, client, text=text[len("team") :])
+        if word == "team" or word.startswith("team "):
+            if ticket.replay:
+                # Its first run may have opened the thread already: never open a second one.
+                message = error_message(TEAM_START_REPLAYED)
             else:
-                message = await self.personal.command(body, word)
-        except AdvisorError as error:
-            self._count(error)
-            message = error_message(str(error))
-        except Exception:
-            LOG.exception("slash command %r failed", word[:40])
-            self.metrics.error(PLATFORM, "bug")
-            message = error_message(BUG_TEXT)
+                message = await self.team.start(body, client, text=text[len("team") :])
+        else:
+            message = await self.personal.command(body, word)
         if message is not None:  # None: a modal opened instead, nothing to say
             await self.responder.send(respond, message, response_type="ephemeral")
 
@@ -233,10 +271,15 @@ class AckFirst:
         request: AsyncBoltRequest,
         context: AsyncBoltContext,
     ) -> None:
+        if (unreadable := _unreadable(body, respond, click=True)) is not None:
+            await ack()
+            self._refuse("click", unreadable, tell=self._privately(respond))
+            return
         ticket = await self._receive(body, request, context)
         await ack()
         if ticket is not None:
-            self._hand_off(ticket, "click", self._click(body, respond, client, request, ticket))
+            work = self._click(body, respond, client, request, ticket)
+            self._hand_off(ticket, "click", work, tell=self._privately(respond))
 
     async def _click(
         self,
@@ -246,8 +289,8 @@ class AckFirst:
         request: AsyncBoltRequest,
         ticket: Ticket,
     ) -> None:
+        action = ActionId.decode(clicked_value(body))
         try:
-            action = ActionId.decode(clicked_value(body))
             if action.action in TEAM_ACTIONS:
                 self.metrics.click(PLATFORM, "team")
                 await self.team.click(action, body, client)
@@ -255,25 +298,22 @@ class AckFirst:
                 self.metrics.click(PLATFORM, "personal")
                 await self.personal.click(action, body, respond, client)
         except StaleAnswer as error:
-            self._count(error)
             if ticket.replay:
                 # The click was applied before the process died, its reply never sent: show
                 # where the conversation stands, which is what that reply would have shown.
+                self._count(error)
                 await self.personal.show_current(body, respond)
                 return
             if is_resend(request):
+                self._count(error)
                 return  # a resend of a click already applied: its first copy has replied
-            await self.responder.error(respond, str(error))
-        except AdvisorError as error:
-            self._count(error)
-            if ticket.replay and isinstance(error, ClickRefused):
+            raise
+        except ClickRefused as error:
+            if ticket.replay:
+                self._count(error)
                 LOG.info("a replayed Slack click was refused (%s); its first run had applied it", error)
                 return
-            await self.responder.error(respond, str(error))
-        except Exception:
-            LOG.exception("a Slack click failed")
-            self.metrics.error(PLATFORM, "bug")
-            await self.responder.error(respond, BUG_TEXT)
+            raise
 
     async def start_click(
         self,
@@ -283,17 +323,15 @@ class AckFirst:
         request: AsyncBoltRequest,
         context: AsyncBoltContext,
     ) -> None:
+        if (unreadable := _unreadable(body, respond)) is not None:
+            await ack()
+            self._refuse("click", unreadable, tell=self._privately(respond))
+            return
         ticket = await self._receive(body, request, context)
         await ack()
         if ticket is not None:
-            self._hand_off(ticket, "click", self._start_click(body, respond))
-
-    async def _start_click(self, body: Body, respond: AsyncRespond) -> None:
-        try:
-            await self.personal.start_click(body, respond)
-        except AdvisorError as error:
-            self._count(error)
-            await self.responder.error(respond, str(error))
+            work = self.personal.start_click(body, respond)
+            self._hand_off(ticket, "click", work, tell=self._privately(respond))
 
     # --- the team start modal and the message shortcut -----------------------------------
 
@@ -312,14 +350,7 @@ class AckFirst:
         ticket = await self._receive(body, request, context, resumable=False)
         await ack()
         if ticket is not None:
-            self._hand_off(ticket, "shortcut", self._team_shortcut(body, client))
-
-    async def _team_shortcut(self, body: Body, client: AsyncWebClient) -> None:
-        try:
-            await self.team.shortcut(body, client)
-        except Exception:
-            LOG.exception("the team message shortcut failed")
-            self.metrics.error(PLATFORM, "bug")
+            self._hand_off(ticket, "shortcut", self.team.shortcut(body, client), tell=None)
 
     async def team_submitted(
         self,
@@ -340,14 +371,7 @@ class AckFirst:
         ticket = await self._receive(body, request, context, resumable=False)
         await ack()
         if ticket is not None:
-            self._hand_off(ticket, "command", self._team_submitted(body, client, form))
-
-    async def _team_submitted(self, body: Body, client: AsyncWebClient, form: StartForm) -> None:
-        try:
-            await self.team.submitted(body, client, form)
-        except Exception:
-            LOG.exception("starting a team session from the modal failed")
-            self.metrics.error(PLATFORM, "bug")
+            self._hand_off(ticket, "command", self.team.submitted(body, client, form), tell=None)
 
     # --- events -------------------------------------------------------------------------
 
@@ -360,10 +384,16 @@ class AckFirst:
         request: AsyncBoltRequest,
         context: AsyncBoltContext,
     ) -> None:
+        if not isinstance(event.get("channel"), str):
+            await ack()  # nowhere to answer
+            return
         ticket = await self._receive(body, request, context)
         await ack()
         if ticket is not None:
-            self._hand_off(ticket, "event", self.personal.mention(event, say))
+            thread = event.get("thread_ts") or event.get("ts")
+            self._hand_off(
+                ticket, "event", self.personal.mention(event, say), tell=self._in_thread(say, thread)
+            )
 
     async def message(
         self,
@@ -381,12 +411,19 @@ class AckFirst:
         if not isinstance(text, str) or not text.strip() or not isinstance(user, str):
             await ack()
             return
+        if not isinstance(event.get("channel"), str):
+            await ack()  # nowhere to answer
+            return
+        if (unreadable := _unreadable_actor(body, user)) is not None:
+            await ack()
+            self._refuse("event", unreadable, tell=self._in_thread(say, None))
+            return
         ticket = await self._receive(body, request, context)
         await ack()
         if ticket is not None:
             since = ticket.received_at if ticket.replay else None
             work = self.personal.direct_message(body, user, text.strip(), say, replayed_since=since)
-            self._hand_off(ticket, "event", work)
+            self._hand_off(ticket, "event", work, tell=self._in_thread(say, None))
 
     async def left_channel(
         self, ack: AsyncAck, body: Body, event: Body, request: AsyncBoltRequest, context: AsyncBoltContext
@@ -413,11 +450,15 @@ class AckFirst:
         if not isinstance(user, str) or not isinstance(channel, str):
             await ack()
             return
+        if (unreadable := _unreadable_actor(body, user)) is not None:
+            await ack()
+            self._refuse("event", unreadable, tell=None)
+            return
         ticket = await self._receive(body, request, context)
         await ack()
         if ticket is not None:
             work = self.team.mark_presence(body, user=user, channel=channel, present=present)
-            self._hand_off(ticket, "event", work)
+            self._hand_off(ticket, "event", work, tell=None)
 
     # --- the App Home tab and the global shortcut -----------------------------------------
 
@@ -490,17 +531,32 @@ class AckFirst:
         if ticket is None:
             work.close()
             return
-        self._hand_off(ticket, "home", self._surfaced(work))
+        self._hand_off(ticket, "home", work, tell=None)
 
-    async def _surfaced(self, work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except AdvisorError as error:
-            self._count(error)
-            LOG.info("a Slack home or shortcut action was refused: %s", type(error).__name__)
-        except Exception:
-            LOG.exception("a Slack home or shortcut action failed")
-            self.metrics.error(PLATFORM, "bug")
+
+def _unreadable(body: Body, respond: AsyncRespond, *, click: bool = False) -> AdvisorError | None:
+    """What makes a request unreadable (whose it is, which button, where the reply goes), if anything."""
+    try:
+        if click:
+            ActionId.decode(clicked_value(body))
+        actor_of(body)
+    except AdvisorError as error:
+        return error
+    if not respond.response_url:
+        return MalformedRequest("response_url")
+    return None
+
+
+def _unreadable_actor(body: Body, user: str) -> AdvisorError | None:
+    try:
+        actor_of(body, user=user)
+    except AdvisorError as error:
+        return error
+    return None
+
+
+async def _discard(work: Coroutine[Any, Any, bool]) -> None:
+    await work
 
 
 # --- assembly ---------------------------------------------------------------------------

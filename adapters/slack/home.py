@@ -20,9 +20,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.ids import Action, ActionId
+from adapters.platform_ids import slack_id
 from adapters.slack.payloads import Body, actor_of
 from adapters.slack.personal import AlreadyShared
 from adapters.slack.render import personal as blocks
+from adapters.slack.render.blocks import escape
 from adapters.slack.render.home import (
     HOME_RESTART,
     HOME_SHARE,
@@ -179,7 +181,7 @@ class HomeListeners:
         try:
             await self.start_in_messages(client, actor)
         except AdvisorError as error:
-            await client.chat_postMessage(channel=actor.user, text=str(error))
+            await client.chat_postMessage(channel=actor.user, text=escape(str(error)))
 
     # --- sharing to a channel chosen in a modal -------------------------------------------
 
@@ -216,7 +218,7 @@ class HomeListeners:
             if origin == FROM_HOME:
                 await self.publish(client, actor, notice=str(error))
             else:
-                await client.chat_postMessage(channel=actor.user, text=str(error))
+                await client.chat_postMessage(channel=actor.user, text=escape(str(error)))
             return
         if origin == FROM_HOME:
             await self.publish(client, actor, shared_in=channel)
@@ -246,7 +248,7 @@ def _submission(body: Body) -> tuple[str, ActionId, str | None, str | None]:
     view = view if isinstance(view, Mapping) else {}
     try:
         meta = json.loads(str(view.get("private_metadata") or "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):  # a JSON nested deeper than Python's stack
         meta = {}
     meta = meta if isinstance(meta, dict) else {}
     action = ActionId.decode(str(meta.get("action", "")))
@@ -259,7 +261,7 @@ def _submission(body: Body) -> tuple[str, ActionId, str | None, str | None]:
         block = values.get(SHARE_BLOCK)
         element = block.get(SHARE_ELEMENT) if isinstance(block, Mapping) else None
         picked = element.get("selected_conversation") if isinstance(element, Mapping) else None
-        chosen = picked if isinstance(picked, str) and picked else None
+        chosen = slack_id(picked, kind="channel id") if isinstance(picked, str) and picked else None
     hook = None
     for entry in body.get("response_urls") or ():
         if isinstance(entry, Mapping) and entry.get("channel_id") == chosen:

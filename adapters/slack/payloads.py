@@ -1,7 +1,8 @@
 """Reading Slack payloads (pure): who acted, what they clicked, which delivery it was.
 
 Everything an adapter needs from bolt's `body` dict is taken out here, at the border, so the
-listeners deal only in core values (`Actor`, `ActionId` text, keys).
+listeners deal only in core values (`Actor`, `ActionId` text, keys). Ids are checked here too
+(`adapters/platform_ids.py`): one Slack would never send is refused before it is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.ids import MalformedAction
+from adapters.platform_ids import display_name as clean_name
+from adapters.platform_ids import slack_id
 from bot.errors import AdvisorError
 from bot.personal.conversation import Actor
 
@@ -26,7 +29,7 @@ class MalformedRequest(AdvisorError):
     def __init__(self, missing: str) -> None:
         self.missing = missing
         super().__init__(
-            f"This request has no {missing}, so the advisor can't tell whose it is. "
+            f"The advisor could not read this request: it has no {missing}, so nothing was done. "
             "Try the command again; if it keeps happening, reinstall the app."
         )
 
@@ -49,8 +52,11 @@ def actor_of(body: Body, *, user: str | None = None) -> Actor:
         raise MalformedRequest("team id")
     if not isinstance(who, str) or not who:
         raise MalformedRequest("user id")
-    workspace = f"{enterprise}/{team}" if isinstance(enterprise, str) and enterprise else team
-    return Actor(PLATFORM, workspace, who)
+    team = slack_id(team, kind="workspace id")
+    who = slack_id(who, kind="user id")
+    if isinstance(enterprise, str) and enterprise:
+        return Actor(PLATFORM, f"{slack_id(enterprise, kind='organisation id')}/{team}", who)
+    return Actor(PLATFORM, team, who)
 
 
 def clicked_value(body: Body) -> str:
@@ -92,8 +98,9 @@ def user_of(body: Body) -> str:
 
 
 def channel_of(body: Body) -> str | None:
+    """The channel it happened in; None when there is none (a DM from App Home), refused if odd."""
     channel = _get(body, "channel", "id") or _get(body, "container", "channel_id") or body.get("channel_id")
-    return channel if isinstance(channel, str) else None
+    return slack_id(channel, kind="channel id") if isinstance(channel, str) and channel else None
 
 
 def is_resend(request: AsyncBoltRequest) -> bool:
@@ -103,14 +110,15 @@ def is_resend(request: AsyncBoltRequest) -> bool:
 def display_name(body: Body) -> str:
     """The name a tally shows: the Slack user name from the payload, else the user id."""
     user = body.get("user")
+    fallback = actor_of(body).user
     if isinstance(user, Mapping):
         for key in ("username", "name"):
             if isinstance(name := user.get(key), str) and name:
-                return name
+                return clean_name(name, fallback=fallback)
     name = body.get("user_name")
     if isinstance(name, str) and name:
-        return name
-    return actor_of(body).user
+        return clean_name(name, fallback=fallback)
+    return fallback
 
 
 def message_ts(body: Body) -> str | None:

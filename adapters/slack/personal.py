@@ -6,7 +6,6 @@ click may act, and the checks' errors reach the user through app.py's one error 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -19,15 +18,13 @@ from adapters.console.render import render as render_text
 from adapters.ids import Action, ActionId
 from adapters.slack.payloads import Body, actor_of, channel_of
 from adapters.slack.render import personal as blocks
-from adapters.slack.render.blocks import SlackMessage, error_message
+from adapters.slack.render.blocks import SlackMessage, error_message, escape
 from adapters.slack.respond import Responder
 from adapters.typed import command_for
-from bot.errors import AdvisorError, ClickRefused, NoConversation
+from bot.errors import ClickRefused, NoConversation
 from bot.personal.engine import Engine
 from bot.personal.replies import Reply
 from bot.store.deliveries import DeliveryLog
-
-LOG = logging.getLogger(__name__)
 
 
 class AlreadyShared(ClickRefused):
@@ -160,24 +157,20 @@ class PersonalListeners:
 
         `replayed_since` (a replay after a crash) is when the message first arrived: a typed
         line names no step, so if the conversation changed since then the line was applied
-        and is not applied again; the user sees where they are.
+        and is not applied again; the user sees where they are. The reply is the terminal's
+        text, so it is escaped for Slack here: a pack or a typed answer can't become a mention
+        or a link. Errors go to app.py's one error handling.
         """
-        await say(text=await self._typed_reply(body, user, text, replayed_since=replayed_since))
+        await say(text=escape(await self._typed_reply(body, user, text, replayed_since=replayed_since)))
 
     async def _typed_reply(self, body: Body, user: str, text: str, *, replayed_since: datetime | None) -> str:
+        actor = actor_of(body, user=user)
+        if replayed_since is not None and await self.engine.changed_since(actor, replayed_since):
+            return render_text(await self.engine.current(actor))
+        call = command_for(self.engine, actor, text)
+        if call is None:
+            return blocks.HELP_TEXT.format(command=self.command_name)
         try:
-            actor = actor_of(body, user=user)
-            if replayed_since is not None and await self.engine.changed_since(actor, replayed_since):
-                return render_text(await self.engine.current(actor))
-            call = command_for(self.engine, actor, text)
-            if call is None:
-                return blocks.HELP_TEXT.format(command=self.command_name)
-            try:
-                return render_text(await call())
-            except NoConversation:
-                return render_text(await self.engine.start(actor))
-        except AdvisorError as error:
-            return str(error)
-        except Exception:
-            LOG.exception("a Slack direct message failed")
-            return "Something went wrong on our side; nothing was changed. Try again."
+            return render_text(await call())
+        except NoConversation:
+            return render_text(await self.engine.start(actor))

@@ -131,11 +131,11 @@ async def run(
     try:
         app = build_app(services, settings, session=session, runtime=runtime)
         if socket:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+            from adapters.slack.socket_mode import CheckedSocketModeHandler
 
             if settings.slack_app_token is None:
                 raise SettingsError(name="SLACK_APP_TOKEN", expected="an app-level token xapp-…")
-            handler = AsyncSocketModeHandler(app, settings.slack_app_token.reveal())
+            handler = CheckedSocketModeHandler(app, settings.slack_app_token.reveal())
 
             async def connect() -> None:
                 await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it untyped
@@ -159,8 +159,12 @@ async def run(
                 health_port=health_port,
             )
             return
+        secret = settings.slack_signing_secret
         http = http_runner(
-            app, health=Health(services, runtime), shutdown_seconds=min(settings.shutdown_seconds, 5.0)
+            app,
+            signing_secret=secret.reveal() if secret else "",
+            health=Health(services, runtime),
+            shutdown_seconds=min(settings.shutdown_seconds, 5.0),
         )
         sites: list[web.TCPSite] = []
 

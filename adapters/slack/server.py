@@ -1,27 +1,46 @@
-"""HTTP mode: bolt's app on an aiohttp web application we own, so a malformed body gets a clear 400.
+"""HTTP mode: bolt's app on an aiohttp web application we own, so no request reaches bolt unchecked.
 
-bolt's own aiohttp server lets a body that is not valid JSON escape as a 500 with a traceback;
-here it is answered "malformed" and nothing else happens. OAuth install routes are added when
-the app has an OAuth flow, and its stores are connected when the server starts and closed when
-it stops.
+bolt parses a body before it checks the signature, and its own aiohttp adapter lets a body it
+can't parse escape as a 500 with a traceback. Here every request is checked first
+(`inbound.py`): over 1 MiB gets 413, unsigned or stale 401, unparsable 400, and a signed
+payload bolt would misread a 200 and a short note to the user; nothing else happens to any of
+them. OAuth install routes are added when the app has an OAuth flow, and its stores are
+connected when the server starts and closed when it stops.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.runtime.health import Health, health_routes
+from adapters.slack.inbound import (
+    MAX_BODY,
+    TooLarge,
+    Unreadable,
+    is_signed,
+    note_target,
+    parse_body,
+    read_body,
+    send_note,
+    shape_problem,
+)
 from adapters.slack.installs import close_oauth_stores, open_oauth_stores
 from adapters.slack.manifest import EVENTS_PATH
 
 LOG = logging.getLogger(__name__)
 STOPPING = {"error": "this replica is shutting down; Slack resends the request"}
 MALFORMED = {"error": "malformed request: the body is not a Slack payload (form fields or JSON)"}
+TOO_LARGE = {"error": f"request body over {MAX_BODY} bytes"}
+INVALID = {"error": "invalid request"}
+"""bolt's own answer to a bad signature, so clients see one answer whichever check refused it."""
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
@@ -35,26 +54,63 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 def http_runner(
-    app: AsyncApp, *, path: str = EVENTS_PATH, health: Health | None = None, shutdown_seconds: float = 5.0
+    app: AsyncApp,
+    *,
+    signing_secret: str,
+    path: str = EVENTS_PATH,
+    health: Health | None = None,
+    shutdown_seconds: float = 5.0,
 ) -> web.AppRunner:
     """What `advisor slack --http` serves: the app and the health routes, query-free access lines."""
     return web.AppRunner(
-        web_app(app, path=path, health=health),
+        web_app(app, signing_secret=signing_secret, path=path, health=health),
         access_log_class=PathOnlyAccessLogger,
         shutdown_timeout=shutdown_seconds,
     )
 
 
-def web_app(app: AsyncApp, *, path: str = EVENTS_PATH, health: Health | None = None) -> web.Application:
+def web_app(
+    app: AsyncApp, *, signing_secret: str, path: str = EVENTS_PATH, health: Health | None = None
+) -> web.Application:
+    notes: set[asyncio.Task[None]] = set()
+
     async def events(request: web.Request) -> web.Response:
         if health is not None and not health.runtime.work.accepting:
             # Shutting down: Slack resends a refused request, to a replica that is not stopping.
             return web.json_response(STOPPING, status=503, headers={"Retry-After": "1"})
         try:
-            bolt_request = await to_bolt_request(request)
-        except ValueError:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
-            LOG.warning("rejected a malformed Slack request body (%d bytes)", request.content_length or 0)
+            raw = await read_body(request)
+        except TooLarge:
+            LOG.warning("refused a Slack request body over %d bytes", MAX_BODY)
+            refused = web.json_response(TOO_LARGE, status=413)
+            refused.force_close()  # don't linger reading the rest of a body we refused
+            return refused
+        headers = request.headers
+        signed = is_signed(
+            secret=signing_secret,
+            body=raw,
+            timestamp=headers.get("X-Slack-Request-Timestamp"),
+            signature=headers.get("X-Slack-Signature"),
+            now=time.time(),
+        )
+        if not signed:
+            # Not logged above DEBUG: anyone can send these, and the access line has the 401.
+            LOG.debug("refused an unsigned or stale Slack request (%d bytes)", len(raw))
+            return web.json_response(INVALID, status=401)
+        try:
+            text = raw.decode("utf-8")
+            body = parse_body(text, request.content_type)
+        except (UnicodeDecodeError, Unreadable) as error:
+            LOG.warning("rejected a malformed Slack request body (%d bytes): %s", len(raw), _reason(error))
             return web.json_response(MALFORMED, status=400)
+        if (problem := shape_problem(body)) is not None:
+            LOG.warning("could not read a signed Slack request: %s", problem)
+            if (target := note_target(body)) is not None:
+                task = asyncio.create_task(send_note(target))
+                notes.add(task)  # the loop keeps only weak references to tasks
+                task.add_done_callback(notes.discard)
+            return web.Response(status=200)
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(headers))
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     application = web.Application()
@@ -81,3 +137,7 @@ def web_app(app: AsyncApp, *, path: str = EVENTS_PATH, health: Health | None = N
     if health is not None:
         application.add_routes(health_routes(health))
     return application
+
+
+def _reason(error: Exception) -> str:
+    return "not UTF-8" if isinstance(error, UnicodeDecodeError) else str(error)

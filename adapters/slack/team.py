@@ -33,7 +33,7 @@ from adapters.slack.render.team import (
     team_started_message,
 )
 from adapters.typed import MAX_QUORUM, parse_team_options
-from bot.errors import AdvisorError
+from bot.errors import AdvisorError, echo
 from bot.personal.conversation import Actor
 from bot.team.engine import TeamEngine
 from bot.team.record import record_markdown
@@ -94,13 +94,20 @@ def read_start_form(view: Any) -> StartForm | dict[str, str]:
     quorum = 0
     quorum_text = quorum_text.strip() if isinstance(quorum_text, str) else ""
     if quorum_text:
-        if not quorum_text.isdigit() or not 2 <= int(quorum_text) <= MAX_QUORUM:
-            errors["quorum"] = f"{quorum_text!r} is not a quorum: use a whole number from 2 to {MAX_QUORUM}."
+        if not (
+            quorum_text.isascii()
+            and quorum_text.isdigit()
+            and len(quorum_text) <= 4
+            and 2 <= int(quorum_text) <= MAX_QUORUM
+        ):
+            errors["quorum"] = (
+                f"'{echo(quorum_text)}' is not a quorum: use a whole number from 2 to {MAX_QUORUM}."
+            )
         else:
             quorum = int(quorum_text)
     try:
         where = json.loads(str(_get(view, "private_metadata") or "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):  # a JSON nested deeper than Python's stack
         where = {}
     channel = where.get("channel") if isinstance(where, dict) else None
     thread = where.get("thread") if isinstance(where, dict) else None
@@ -155,7 +162,7 @@ class TeamListeners:
             form=StartForm(channel, "", topic, options.anonymous, options.quorum),
         )
         return SlackMessage(
-            text=f"Team session started: {topic}",
+            text=escape(f"Team session started: {topic}"),
             blocks=(
                 {
                     "type": "section",

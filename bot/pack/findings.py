@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from bot.pack.model import Location
 
+MAX_MESSAGE = 400
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -19,6 +21,12 @@ class Finding:
     code: str
     message: str
     severity: Severity = Severity.ERROR
+
+    def __post_init__(self) -> None:
+        # A message names what a file holds (an id, a label); from an untrusted pack it is
+        # quoted short, so no finding can echo a file at length.
+        if len(self.message) > MAX_MESSAGE:
+            object.__setattr__(self, "message", self.message[: MAX_MESSAGE - 1] + "…")
 
     def __str__(self) -> str:
         return f"{self.at}: {self.code} {self.message}"

@@ -5,12 +5,14 @@ Pure: a Pack in, Findings out. The loader has already reported schema problems.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import unicodedata
+from collections.abc import Iterator, Mapping
 
 from bot.pack import limits
 from bot.pack.double_count import find_double_counts
 from bot.pack.findings import Finding, Severity
-from bot.pack.model import RESULT, Location, Pack, Question
+from bot.pack.model import NOWHERE, RESULT, Location, Pack, Question
 from bot.pack.scenarios import run_scenario
 from bot.ranking import score_subjects
 
@@ -22,6 +24,7 @@ MAX_WEIGHT = 5
 
 def lint_pack(pack: Pack) -> list[Finding]:
     findings = [
+        *_check_text(pack),
         *_check_references(pack),
         *_check_limits(pack),
         *_check_graph(pack),
@@ -30,6 +33,50 @@ def lint_pack(pack: Pack) -> list[Finding]:
         findings.extend(_check_rankable(pack))
         findings.extend(find_double_counts(pack))
     return sorted(findings, key=lambda f: (f.at.file, f.at.line, f.at.column, f.code))
+
+
+def _is_control(char: str) -> bool:
+    """C0 (but newline and tab), DEL, C1, and the bidirectional overrides that reorder text."""
+    if char in "\n\t":
+        return False
+    return unicodedata.category(char) == "Cc" or "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069"
+
+
+def _texts(value: object, at: Location, key: str) -> Iterator[tuple[str, Location, str]]:
+    """Every string in the pack with the place of the nearest value that has one."""
+    if isinstance(value, str):
+        yield value, at, key
+    elif isinstance(value, Location):
+        return
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _texts(item, at, key)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _texts(item, at, key)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        here = getattr(value, "at", at)
+        for f in dataclasses.fields(value):
+            if f.init and f.name not in ("at", "path", "version"):
+                yield from _texts(getattr(value, f.name), here, f.name)
+
+
+def _check_text(pack: Pack) -> Iterator[Finding]:
+    """Pack text is printed in terminals and chats: a control character there is an attack.
+
+    YAML refuses most raw control characters, but "\\e[2J" in double quotes is an escape
+    sequence that clears a terminal, so every string is checked after loading.
+    """
+    for text, at, key in _texts(pack, NOWHERE, "pack"):
+        bad = next((c for c in text if _is_control(c)), None)
+        if bad is not None:
+            yield Finding(
+                at if at != NOWHERE else pack.at,
+                "E030",
+                f"{key} holds the control character U+{ord(bad):04X}; remove it"
+                " (pack text is shown in terminals and chats, where it could move the cursor or"
+                " retitle the window)",
+            )
 
 
 def _unknown_sources(pack: Pack, ids: tuple[str, ...], at: Location, what: str) -> Iterator[Finding]:

@@ -2,6 +2,9 @@
 
 Schema problems are collected, not raised one by one, so `advisor lint` can show them all;
 `load_pack` raises the first as a `PackFileError` for callers that just need a usable pack.
+A pack may come from an untrusted pull request, so only regular files inside its folder are
+read (a link to `/etc/passwd` is refused unread), each at most MAX_FILE bytes, and a finding
+quotes at most EXCERPT characters of what a file holds.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 PACK_FILES = ("pack.yaml", "sources.yaml", "subjects.yaml", "questions.yaml")
 OPTIONAL_FILES = ("scenarios.yaml",)
 _ID = re.compile(ID_PATTERN)
+MAX_FILE = 4 << 20
+"""4 MiB per pack file; the shipped pack's largest is about 100 KB."""
+EXCERPT = 40
 T = TypeVar("T")
 
 
@@ -157,7 +163,7 @@ class _Reader:
             self.error(
                 self.at(node, key),
                 "E006",
-                f"{what}.{key} '{value}' must match {ID_PATTERN} (lower-case letters, digits, _ or -)",
+                f"{what}.{key} {excerpt(value)} must match {ID_PATTERN} (lower-case letters, digits, _ or -)",
             )
         return value
 
@@ -204,6 +210,12 @@ class _Reader:
         return tuple(out)
 
 
+def excerpt(value: object, limit: int = EXCERPT) -> str:
+    """How a finding quotes a value from a file: its repr, cut to `limit` characters."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "nothing"
@@ -213,7 +225,7 @@ def _kind(value: object) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {excerpt(value)}"
 
 
 def _claim(r: _Reader, node: _MarkedDict, what: str) -> Claim:
@@ -236,7 +248,7 @@ def _answer_pairs(r: _Reader, node: _MarkedDict, key: str, what: str) -> tuple[t
             question, option = (part.strip() for part in item.split("="))
             pairs.append((question, option))
         else:
-            r.error(mark, "E004", f"{what}.{key} entries must look like question=option, got {item!r}")
+            r.error(mark, "E004", f"{what}.{key} entries must look like question=option, got {excerpt(item)}")
     return tuple(pairs)
 
 
@@ -244,7 +256,7 @@ def _source(r: _Reader, node: _MarkedDict, what: str) -> Source:
     r.check_keys(node, what=what, required=("id", "url", "title"), optional=())
     url = r.text(node, "url", what=what)
     if url and not url.startswith(("https://", "http://")):
-        r.error(r.at(node, "url"), "E004", f"{what}.url must be an http(s) URL, got {url!r}")
+        r.error(r.at(node, "url"), "E004", f"{what}.url must be an http(s) URL, got {excerpt(url)}")
     return Source(
         id=r.ident(node, "id", what=what),
         url=url,
@@ -422,17 +434,22 @@ def _parse(path: Path, data: bytes, findings: list[Finding]) -> _MarkedDict | No
         value = yaml.load(data, Loader=_Loader)  # _Loader is a SafeLoader subclass
     except _DuplicateKey as dup:
         findings.append(
-            Finding(_loc(str(path), dup.mark), "E005", f"key '{dup.key}' appears twice; keep one")
+            Finding(_loc(str(path), dup.mark), "E005", f"key {excerpt(dup.key)} appears twice; keep one")
         )
         return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         at = _loc(str(path), mark) if mark is not None else Location(str(path), 1, 1)
-        problem = error.problem or "invalid YAML"
+        problem = (error.problem or "invalid YAML")[:120]
         findings.append(Finding(at, "E001", f"YAML syntax: {problem}; fix the file's indentation or quoting"))
         return None
     except yaml.YAMLError as error:
-        findings.append(Finding(Location(str(path), 1, 1), "E001", f"YAML: {error}"))
+        # Only the kind: a reader error's text can quote the file.
+        findings.append(
+            Finding(
+                Location(str(path), 1, 1), "E001", f"YAML: {type(error).__name__}; check the file's encoding"
+            )
+        )
         return None
     if not isinstance(value, _MarkedDict):
         findings.append(
@@ -469,6 +486,7 @@ def read_pack_files(folder: Path) -> tuple[dict[str, bytes] | None, list[Finding
         )
         return None, findings
     raw: dict[str, bytes] = {}
+    root = folder.resolve()
     for extra in sorted(folder.glob("*.y*ml")):
         if extra.name not in PACK_FILES + OPTIONAL_FILES:
             findings.append(
@@ -480,12 +498,17 @@ def read_pack_files(folder: Path) -> tuple[dict[str, bytes] | None, list[Finding
             )
     for name in PACK_FILES + OPTIONAL_FILES:
         file = folder / name
-        if file.is_file():
-            raw[name] = file.read_bytes()
-        elif name in PACK_FILES:
-            findings.append(
-                Finding(Location(str(file), 1, 1), "E003", f"missing {name}; every pack needs it")
-            )
+        if not file.exists() and not file.is_symlink():
+            if name in PACK_FILES:
+                findings.append(
+                    Finding(Location(str(file), 1, 1), "E003", f"missing {name}; every pack needs it")
+                )
+            continue
+        refusal = _refusal(file, root)
+        if refusal is not None:
+            findings.append(refusal)
+            continue
+        raw[name] = file.read_bytes()
     return raw, findings
 
 
@@ -495,7 +518,8 @@ def parse_pack(
     """A pack from its files' bytes (read from a folder, or kept in the store under `folder`'s name)."""
     findings = [] if findings is None else findings
     docs = {name: _parse(folder / name, data, findings) for name, data in raw.items()}
-    if any(doc is None for name, doc in docs.items() if name in PACK_FILES) or len(docs) < len(PACK_FILES):
+    required = [docs.get(name) for name in PACK_FILES]
+    if any(doc is None for doc in required):
         return None, findings
 
     readers = {name: _Reader(str(folder / name), findings) for name in docs}
@@ -571,6 +595,33 @@ def parse_pack(
         at=_loc(str(folder / "pack.yaml"), assert_dict.at) if head else Location(str(folder), 1, 1),
     )
     return pack, findings
+
+
+def _refusal(file: Path, root: Path) -> Finding | None:
+    """Why `file` must not be read, if it must not: outside the folder, not a file, too big.
+
+    The message names the file only, never what it holds or where a link points.
+    """
+    at = Location(str(file), 1, 1)
+    try:
+        resolved = file.resolve(strict=True)
+        stat = resolved.stat()
+    except (OSError, RuntimeError):  # a dangling link or a loop of links
+        return Finding(at, "E031", f"{file.name} is a link that leads nowhere; put the file itself here")
+    if root not in resolved.parents:
+        return Finding(
+            at,
+            "E031",
+            f"{file.name} resolves outside the pack folder, so it was not read;"
+            " a pack holds its own files (copy it in instead of linking to it)",
+        )
+    if not resolved.is_file():
+        return Finding(at, "E031", f"{file.name} is not a regular file; a pack holds YAML files")
+    if stat.st_size > MAX_FILE:
+        return Finding(
+            at, "E032", f"{file.name} is {stat.st_size} bytes, over {MAX_FILE}; split or shorten it"
+        )
+    return None
 
 
 def _check_unique(findings: list[Finding], kind: str, ids: list[tuple[str, Location]]) -> None:

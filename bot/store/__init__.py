@@ -41,14 +41,17 @@ def sqlite_path(url: str) -> str | None:
     return path[1:] if path.startswith("//") else path
 
 
-async def open_store(url: str) -> Store:
-    """Open `url`: a file path, `sqlite:///path`, or `postgresql://...`."""
+async def open_store(url: str, *, create_folder: bool = False) -> Store:
+    """Open `url`: a file path, `sqlite:///path`, or `postgresql://...`.
+
+    `create_folder` makes a SQLite file's missing folder (for the default data directory only).
+    """
     scheme = urlsplit(url).scheme if "://" in url else ""
     path = sqlite_path(url)
     if path is not None:
         from bot.store.sqlite import SqliteStore
 
-        return await SqliteStore.open(path)
+        return await SqliteStore.open(path, create_folder=create_folder)
     if scheme in ("postgresql", "postgres"):
         from bot.store.postgres import PostgresStore
 

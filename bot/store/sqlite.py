@@ -314,13 +314,26 @@ class SqliteStore:
         """(device, inode) of the file when opened: compared with the path's before each batch."""
 
     @classmethod
-    async def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
-        """Open (creating if needed) and migrate; a locked, read-only or corrupt file raises
-        StoreUnavailable and is left exactly as it was."""
+    async def open(
+        cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, create_folder: bool = False
+    ) -> SqliteStore:
+        """Open (creating the file if needed) and migrate; a locked, read-only or corrupt file
+        raises StoreUnavailable and is left exactly as it was.
+
+        A missing folder is created only when asked (the default data directory): a path
+        someone typed whose folder does not exist is far more often a typo than a wish.
+        """
         location = str(path)
+        folder = Path(location).parent
+        if location != ":memory:" and not folder.is_dir() and not create_folder:
+            raise StoreUnavailable(
+                location=location,
+                cause=f"its folder {folder} does not exist",
+                fix="Create the folder first, or set ADVISOR_DB to a file in an existing folder.",
+            )
         if location != ":memory:":
             try:
-                Path(location).parent.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise StoreUnavailable(
                     location=location,

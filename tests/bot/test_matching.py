@@ -78,3 +78,10 @@ def test_a_negative_number_is_never_read_as_an_option() -> None:
     with pytest.raises(UnknownAnswer) as caught:
         resolve_answer(KIND, "-1")
     assert str(caught.value).startswith("'-1' is not one of the options.")
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "²", "¹", "0" * 7 + "1"])
+def test_numbers_no_option_has_are_refused_not_crashed_on(typed: str) -> None:
+    question = load_pack(TINY).questions["kind"]
+    with pytest.raises(UnknownAnswer):
+        resolve_answer(question, typed)

@@ -8,12 +8,15 @@ at most 5 rows. The views are layouts only: clicks are routed by the client's Dy
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
+from urllib.parse import quote
 
 import discord
 
+from adapters.escaping import escape_all
 from adapters.ids import Action, ActionId
 from bot.matching import Choice
 from bot.pack import limits
@@ -55,6 +58,35 @@ class Rendered:
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
     view: InertView | None = None
+
+
+T = TypeVar("T")
+ZWSP: Final = "\u200b"
+_INERT: Final = re.compile(r"\]\(|@(?=everyone|here)|<(?=[@#/:]|a:|t:)")
+
+
+def escape(text: str) -> str:
+    """Discord's one escaping for text from a user or a pack: no masked link, no mention.
+
+    A zero-width space breaks `](` (so `[x](https://evil)` can't hide where it goes),
+    `@everyone`/`@here` and `<@id>`, `<#id>`, `</cmd:id>`, `<:emoji:id>`, `<t:...>`. It is
+    invisible, so plain-text places (button labels, footers) look the same. Every message
+    also goes out with mentions disabled (respond.py), which would stop a ping anyway.
+    """
+    return _INERT.sub(lambda m: m.group(0)[0] + ZWSP + m.group(0)[1:], text)
+
+
+def inert(reply: T) -> T:
+    """The reply with `escape` applied to every string in it (see adapters/escaping.py)."""
+    return escape_all(reply, escape)
+
+
+def masked_link(label: str, url: str) -> str:
+    """`[label](url)` from a pack's source; the URL can't end the link early. Not http(s): the label."""
+    if not url.startswith(("https://", "http://")):
+        return label
+    safe = "".join(c if c.isprintable() and c not in "()<> " else quote(c, safe="") for c in url)
+    return f"[{label}]({safe})"
 
 
 def clip(text: str, limit: int) -> str:
@@ -168,5 +200,8 @@ def summary(*lines: str) -> str:
 
 
 def render_text(text: str) -> Rendered:
-    """An explanation (an error, help): plain content, nothing to click."""
-    return Rendered(content=clip(text, CONTENT))
+    """An explanation (an error, help): plain content, nothing to click.
+
+    Error messages quote pack text and names, so the text is escaped like any reply.
+    """
+    return Rendered(content=clip(escape(text), CONTENT))

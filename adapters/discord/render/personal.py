@@ -18,6 +18,8 @@ from adapters.discord.render.common import (
     clip,
     clip_lines,
     fit_embed,
+    inert,
+    masked_link,
     render_text,
     summary,
 )
@@ -60,6 +62,7 @@ def _progress_bar(reply: QuestionReply) -> str:
 
 def render_question(reply: QuestionReply) -> Rendered:
     """Buttons when the options fit one row, a select otherwise; Back / Restart / Why below."""
+    reply = inert(reply)
     parts = []
     if reply.notice:
         parts.append(f"*Noted. {reply.notice}*")
@@ -117,6 +120,7 @@ def result_summary(reply: ResultReply) -> str:
 
 def result_embed(reply: ResultReply) -> discord.Embed:
     """Top pick and fit, reasons, concerns, runner-up, companions and sources."""
+    reply = inert(reply)
     rec = reply.recommendation
     top, runner = rec.top, rec.runner_up
     summaries = {sid: (text, url) for sid, text, url in reply.subject_summaries}
@@ -144,7 +148,7 @@ def result_embed(reply: ResultReply) -> discord.Embed:
         add_field(embed, f"Runner-up: {runner.name}", lines)
     add_field(embed, "Start with", [f"• **{c.name}**: {c.why}" for c in rec.companions])
     add_field(embed, "To firm this up", [f"? {note}" for note in rec.notes])
-    add_field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in rec.sources])
+    add_field(embed, "Sources", [masked_link(clip(s.title, 200), s.url) for s in rec.sources])
     others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
     footer = reply.advisor_title + (f"  ·  also ranked: {others}" if others else "")
     embed.set_footer(text=clip(footer, EMBED_FOOTER))
@@ -152,6 +156,7 @@ def result_embed(reply: ResultReply) -> discord.Embed:
 
 
 def render_result(reply: ResultReply) -> Rendered:
+    reply = inert(reply)
     view = InertView()
     cid, step = reply.conversation_id, reply.step
     view.add_item(
@@ -168,6 +173,7 @@ def render_result(reply: ResultReply) -> Rendered:
 
 def render_shared(reply: ResultReply, *, owner_mention: str) -> Rendered:
     """The public copy: names whose result it is, carries no buttons (they would be someone else's)."""
+    reply = inert(reply)
     return Rendered(
         content=summary(f"Framework recommendation for {owner_mention}:", result_summary(reply)),
         embeds=(result_embed(reply),),
@@ -175,16 +181,18 @@ def render_shared(reply: ResultReply, *, owner_mention: str) -> Rendered:
 
 
 def render_why(reply: WhyReply) -> Rendered:
+    reply = inert(reply)
     embed = discord.Embed(
         title=clip(f"Why we ask: {reply.prompt}", limits.EMBED_TITLE),
         description=clip("\n\n".join(p for p in (reply.why, reply.help) if p), limits.EMBED_DESCRIPTION),
         colour=COLOUR,
     )
-    add_field(embed, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in reply.sources])
+    add_field(embed, "Sources", [masked_link(clip(s.title, 200), s.url) for s in reply.sources])
     return Rendered(content=summary(f"Why we ask: {reply.prompt}", reply.why), embeds=(fit_embed(embed),))
 
 
 def render_status(reply: StatusReply) -> Rendered:
+    reply = inert(reply)
     embed = discord.Embed(title=f"Your answers so far ({len(reply.answered)})", colour=COLOUR)
     embed.description = clip_lines(
         [f"• {a.prompt} → **{a.answer}**" for a in reply.answered] or ["Nothing answered yet."],
@@ -209,6 +217,7 @@ _OFFER_LABELS: Final = {
 
 
 def render_notice(reply: Notice) -> Rendered:
+    reply = inert(reply)
     view: InertView | None = None
     if reply.offers and reply.conversation_id:
         view = InertView()

@@ -22,6 +22,8 @@ from adapters.discord.render.common import (
     clip,
     clip_lines,
     fit_embed,
+    inert,
+    masked_link,
     summary,
 )
 from adapters.ids import Action, ActionId
@@ -58,6 +60,7 @@ def render_team_question(reply: TeamQuestionReply) -> Rendered:
     While a tie waits for the starter, the tied options get Decide buttons on their own row:
     anyone sees them, only the starter or a channel manager may use them (the engine checks).
     """
+    reply = inert(reply)
     parts = [f"**{reply.prompt}**"]
     if reply.why:
         parts.append(f"**Why we ask:** {reply.why}")
@@ -119,6 +122,7 @@ def render_team_question(reply: TeamQuestionReply) -> Rendered:
 
 def render_team_closed(reply: TeamClosedReply) -> Rendered:
     """The question as it closed: its final tally and the team's answer; nothing left to click."""
+    reply = inert(reply)
     if reply.tied:
         said = f"A tie between {_listed(reply.tied)}: **{reply.decided_by}** chose **{reply.chosen}**."
     else:
@@ -173,6 +177,7 @@ def _heading(reply: TeamResultReply) -> str:
 
 def render_team_result(reply: TeamResultReply) -> Rendered:
     """The team's ranking with supported reasons, each member's own pick, splits; record and Accept."""
+    reply = inert(reply)
     ranking = reply.ranking
     top, runner = ranking.top, ranking.runner_up
     description = [
@@ -208,7 +213,7 @@ def render_team_result(reply: TeamResultReply) -> Rendered:
     else:
         decision = "The session is still open."
     add_field(team, "Decision", [decision])
-    add_field(team, "Sources", [f"[{clip(s.title, 200)}]({s.url})" for s in ranking.sources])
+    add_field(team, "Sources", [masked_link(clip(s.title, 200), s.url) for s in ranking.sources])
     others = ", ".join(f"{s.name} {number_text(s.points)}" for s in ranking.ranking[2:6])
     team.set_footer(
         text=clip(reply.advisor_title + (f"  ·  also ranked: {others}" if others else ""), EMBED_FOOTER)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from adapters.ids import Action, ActionId
 from bot.matching import Choice
@@ -36,8 +37,26 @@ class SlackMessage:
 
 
 def escape(text: str) -> str:
-    """Slack mrkdwn control characters; pack text must never become a mention or a link."""
+    """Slack's one escaping: text from a user or a pack never becomes a mention or a link.
+
+    mrkdwn's only control characters are `&`, `<` and `>` (`<!channel>`, `<@U1>`, `<#C1>`,
+    `<url|label>` all need `<`), and Slack reads them in blocks and in a message's top-level
+    `text` (its notification) alike, so both go through here.
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` from a pack's source: the URL can't close the link early or open another.
+
+    Anything but an http(s) URL is shown as its label alone.
+    """
+    if not url.startswith(("https://", "http://")):
+        return escape(label)
+    safe = "".join(
+        "&amp;" if c == "&" else c if c.isprintable() and c not in "<>| " else quote(c, safe="") for c in url
+    )
+    return f"<{safe}|{escape(label)}>"
 
 
 def clip(text: str, limit: int) -> str:
@@ -127,5 +146,5 @@ def choice_elements(
 def error_message(text: str) -> SlackMessage:
     """An AdvisorError's message (it already says what to do), as a short ephemeral note."""
     return SlackMessage(
-        text=clip(text, FALLBACK_TEXT), blocks=(context(f":warning: {escape(text)}", "error"),)
+        text=escape(clip(text, FALLBACK_TEXT)), blocks=(context(f":warning: {escape(text)}", "error"),)
     )

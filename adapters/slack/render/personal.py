@@ -17,6 +17,7 @@ from adapters.slack.render.blocks import (
     context,
     escape,
     fit_blocks,
+    link,
     plain_text,
     section,
 )
@@ -98,7 +99,7 @@ def question_message(reply: QuestionReply) -> SlackMessage:
     blocks.append(actions(option_elements(reply), _block_id(cid, step, "options")))
     blocks.append(navigation(cid, step, can_go_back=reply.can_go_back))
     listed = ", ".join(f"{c.number}. {c.label}" for c in reply.choices)
-    text = clip(f"{progress(reply)}: {reply.prompt} ({listed})", FALLBACK_TEXT)
+    text = escape(clip(f"{progress(reply)}: {reply.prompt} ({listed})", FALLBACK_TEXT))
     return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
@@ -127,7 +128,7 @@ def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Bloc
     lines = [f"*{escape(top.name)}*: fit {rec.fit}% ({top.points} points)"]
     if top.subject_id in summary:
         text, url = summary[top.subject_id]
-        lines.append(f"{escape(text)} <{url}|{escape(top.name)}>" if url else escape(text))
+        lines.append(f"{escape(text)} {link(url, top.name)}" if url else escape(text))
     if rec.close_call and runner is not None:
         lines.append(f"_A close call: {escape(runner.name)} is within a few points; either is sound._")
     if rec.tie_broken and runner is not None:
@@ -153,7 +154,7 @@ def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Bloc
     if others:
         blocks.append(context(f"Also ranked: {escape(others)}", bid("others")))
     if rec.sources:
-        links = _bullets(f"<{s.url}|{escape(s.title)}>" for s in rec.sources)
+        links = _bullets(link(s.url, s.title) for s in rec.sources)
         blocks.append(section(f"*Sources*\n{links}", bid("sources")))
     return blocks
 
@@ -180,7 +181,7 @@ def result_message(reply: ResultReply, *, shared_in: str | None = None) -> Slack
             _block_id(cid, step, "nav"),
         )
     )
-    return SlackMessage(text=clip(_result_text(reply), FALLBACK_TEXT), blocks=fit_blocks(blocks))
+    return SlackMessage(text=escape(clip(_result_text(reply), FALLBACK_TEXT)), blocks=fit_blocks(blocks))
 
 
 def shared_result_message(reply: ResultReply, *, user_id: str) -> SlackMessage:
@@ -192,7 +193,7 @@ def shared_result_message(reply: ResultReply, *, user_id: str) -> SlackMessage:
         _block_id(cid, step, "s:who"),
     )
     blocks = [intro, *recommendation_blocks(reply, block_prefix=_block_id(cid, step, "s"))]
-    text = clip(f"Recommendation for <@{user_id}>: {_result_text(reply)}", FALLBACK_TEXT)
+    text = f"Recommendation for <@{user_id}>: " + escape(clip(_result_text(reply), FALLBACK_TEXT))
     return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
@@ -204,10 +205,11 @@ def why_message(reply: WhyReply) -> SlackMessage:
     if reply.help:
         lines.append(escape(reply.help))
     if reply.sources:
-        lines.append("Sources: " + " · ".join(f"<{s.url}|{escape(s.title)}>" for s in reply.sources[:6]))
+        lines.append("Sources: " + " · ".join(link(s.url, s.title) for s in reply.sources[:6]))
     text = "\n".join(lines)
     block = section(text, _block_id(reply.conversation_id, reply.step, "whyreply"))
-    return SlackMessage(text=clip(f"Why we ask: {reply.prompt} {reply.why}", FALLBACK_TEXT), blocks=(block,))
+    text = escape(clip(f"Why we ask: {reply.prompt} {reply.why}", FALLBACK_TEXT))
+    return SlackMessage(text=text, blocks=(block,))
 
 
 def status_message(reply: StatusReply) -> SlackMessage:
@@ -244,7 +246,7 @@ def notice_message(reply: Notice) -> SlackMessage:
                 _block_id(reply.conversation_id, reply.step, "offers"),
             )
         )
-    return SlackMessage(text=clip(reply.text, FALLBACK_TEXT), blocks=tuple(blocks))
+    return SlackMessage(text=escape(clip(reply.text, FALLBACK_TEXT)), blocks=tuple(blocks))
 
 
 def render(reply: Reply) -> SlackMessage:
@@ -260,7 +262,7 @@ def render(reply: Reply) -> SlackMessage:
 
 
 def help_message(command: str) -> SlackMessage:
-    text = HELP_TEXT.format(command=command)
+    text = escape(HELP_TEXT.format(command=command))  # `<topic>` is text, not a link
     return SlackMessage(text=clip(text, FALLBACK_TEXT), blocks=(section(text, "help"),))
 
 

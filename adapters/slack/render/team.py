@@ -21,6 +21,7 @@ from adapters.slack.render.blocks import (
     context,
     escape,
     fit_blocks,
+    link,
     plain_text,
     section,
 )
@@ -115,8 +116,10 @@ def team_question_message(reply: TeamQuestionReply) -> SlackMessage:
     )
     listed = ", ".join(f"{c.number}. {c.label}" for c in reply.choices)
     waiting = " (a tie: waiting for the starter's decision)" if reply.awaiting_decision else ""
-    text = clip(
-        f"[{reply.topic}] Team question {reply.number}: {reply.prompt} ({listed}){waiting}", FALLBACK_TEXT
+    text = escape(
+        clip(
+            f"[{reply.topic}] Team question {reply.number}: {reply.prompt} ({listed}){waiting}", FALLBACK_TEXT
+        )
     )
     return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
@@ -139,7 +142,7 @@ def team_closed_message(reply: TeamClosedReply) -> SlackMessage:
             _bid(sid, step, "final"),
         ),
     ]
-    text = clip(f"[{reply.topic}] Closed: {reply.prompt} {plain}", FALLBACK_TEXT)
+    text = escape(clip(f"[{reply.topic}] Closed: {reply.prompt} {plain}", FALLBACK_TEXT))
     return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
@@ -225,7 +228,7 @@ def team_result_message(reply: TeamResultReply) -> SlackMessage:
         companions = "\n".join(f"• *{escape(c.name)}*: {escape(c.why)}" for c in ranking.companions)
         blocks.append(section(f"*Start with*\n{companions}", _bid(sid, step, "companions")))
     if ranking.sources:
-        links = "\n".join(f"• <{s.url}|{escape(s.title)}>" for s in ranking.sources)
+        links = "\n".join(f"• {link(s.url, s.title)}" for s in ranking.sources)
         blocks.append(section(f"*Sources*\n{links}", _bid(sid, step, "sources")))
     blocks.append(
         context("Participants: " + ", ".join(escape(p) for p in reply.participants), _bid(sid, step, "who"))
@@ -245,7 +248,7 @@ def team_result_message(reply: TeamResultReply) -> SlackMessage:
         buttons.append(button(label, ActionId(sid, step, Action.ACCEPT, subject_id), style="primary"))
     blocks.append(actions(buttons, _bid(sid, step, "record")))
     runner_text = f"; runner-up {runner.name}" if runner else ""
-    text = clip(f"[{reply.topic}] {heading} (fit {ranking.fit}%){runner_text}", FALLBACK_TEXT)
+    text = escape(clip(f"[{reply.topic}] {heading} (fit {ranking.fit}%){runner_text}", FALLBACK_TEXT))
     return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
@@ -256,7 +259,9 @@ def team_accepted_message(reply: TeamResultReply, *, record: str) -> SlackMessag
         f"Record `{escape(record)}` is now accepted."
     )
     return SlackMessage(
-        text=f"{reply.accepted_by} accepted the decision: {reply.accepted_choice}.",
+        text=escape(
+            clip(f"{reply.accepted_by} accepted the decision: {reply.accepted_choice}.", FALLBACK_TEXT)
+        ),
         blocks=(section(text, _bid(reply.session_id, reply.step, "accepted")),),
     )
 
@@ -268,10 +273,10 @@ def team_started_message(*, topic: str, starter: str, command: str) -> SlackMess
         f"in the thread; the bot shows where you agree and where you split, and writes the decision down."
     )
     return SlackMessage(
-        text=f"Team decision: {topic}",
+        text=escape(clip(f"Team decision: {topic}", FALLBACK_TEXT)),
         blocks=(
             section(text, "team:start"),
-            context(f"Start your own with `{command} team <topic>`.", "team:how"),
+            context(f"Start your own with `{command} team &lt;topic&gt;`.", "team:how"),
         ),
     )
 

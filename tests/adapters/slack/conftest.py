@@ -151,7 +151,7 @@ class SlackHarness:
         self.app_session = ClientSession() if shared_session else None
         app = build_app(self.services, self.settings, session=self.app_session)
         self.app = app
-        self._runner = web.AppRunner(web_app(app))
+        self._runner = web.AppRunner(web_app(app, signing_secret=SECRET))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]

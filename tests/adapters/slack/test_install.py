@@ -258,7 +258,7 @@ async def test_an_unreachable_postgresql_stops_the_start_with_the_fix(
     store = await SqliteStore.open(tmp_path / "advisor.db")
     try:
         app = build_app(Services(store=store, registry=registry, advisor="tiny"), settings)
-        runner = web.AppRunner(web_app(app))
+        runner = web.AppRunner(web_app(app, signing_secret="test-signing-secret"))
         with pytest.raises(StoreUnavailable) as caught:
             await runner.setup()
         await runner.cleanup()

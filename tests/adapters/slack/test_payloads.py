@@ -33,7 +33,7 @@ def test_actor_of(body: dict[str, Any], expected: Actor) -> None:
 
 @pytest.mark.parametrize("body", [{"user_id": "U1"}, {"team_id": "T1"}, {"team_id": "", "user_id": "U1"}, {}])
 def test_actor_of_refuses_a_payload_without_team_or_user(body: dict[str, Any]) -> None:
-    with pytest.raises(MalformedRequest, match="can't tell whose it is"):
+    with pytest.raises(MalformedRequest, match="could not read this request"):
         actor_of(body)
 
 
