@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import InputError
+from bot.errors import InputError, echo
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
 from bot.personal.replies import Reply
@@ -41,6 +41,8 @@ def command_for(engine: Engine, actor: Actor, line: str) -> Call | None:
 
 
 MAX_QUORUM = 1000
+MAX_TOPIC = 200
+"""As Discord's `topic` option allows; a topic is a title, shown in every message of the session."""
 
 
 class BadTeamOptions(InputError):
@@ -76,14 +78,19 @@ def parse_team_options(text: str) -> TeamOptions:
             if not value:
                 index += 1
                 value = words[index] if index < len(words) else ""
-            if not value.isdigit() or not 2 <= int(value) <= MAX_QUORUM:
+            if not (
+                value.isascii() and value.isdigit() and len(value) <= 4 and 2 <= int(value) <= MAX_QUORUM
+            ):
                 raise BadTeamOptions(
-                    f"--quorum needs a whole number of votes from 2 to {MAX_QUORUM}, not {value!r}"
+                    f"--quorum needs a whole number of votes from 2 to {MAX_QUORUM}, not '{echo(value)}'"
                 )
             quorum = int(value)
         elif lowered.startswith("--"):
-            raise BadTeamOptions(f"{word} is not an option")
+            raise BadTeamOptions(f"{echo(word)} is not an option")
         else:
             topic.append(word)
         index += 1
-    return TeamOptions(topic=" ".join(topic), anonymous=anonymous, quorum=quorum)
+    joined = " ".join(topic)
+    if len(joined) > MAX_TOPIC:
+        raise BadTeamOptions(f"the topic is {len(joined)} characters; keep it to {MAX_TOPIC}")
+    return TeamOptions(topic=joined, anonymous=anonymous, quorum=quorum)

@@ -15,12 +15,31 @@ import discord
 
 from adapters.platform_ids import discord_id
 from adapters.platform_ids import display_name as clean_name
+from bot.errors import InputError
 from bot.personal.conversation import Actor
 from bot.team.session import TeamKey
 
 PLATFORM: Final = "discord"
 DM_WORKSPACE: Final = "@me"
 """The workspace of conversations held outside any guild (DMs, group DMs)."""
+
+
+class NoUser(InputError):
+    """An interaction with neither `member` nor `user`: nobody to act for."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The advisor could not read this request: it names no user, so nothing was done. "
+            "Try again; if it keeps happening, reinstall the app."
+        )
+
+
+def _user(interaction: discord.Interaction) -> discord.User | discord.Member:
+    """Who acted; discord.py leaves a sentinel when the payload had no member and no user."""
+    user = interaction.user
+    if not isinstance(user, discord.User | discord.Member):
+        raise NoUser()
+    return user
 
 
 def workspace_of(interaction: discord.Interaction) -> str:
@@ -31,18 +50,20 @@ def workspace_of(interaction: discord.Interaction) -> str:
 
 def actor_of(interaction: discord.Interaction) -> Actor:
     """Who acted: one personal conversation per guild, plus one for DMs and group DMs."""
-    return Actor(PLATFORM, workspace_of(interaction), discord_id(interaction.user.id, kind="user id"))
+    return Actor(PLATFORM, workspace_of(interaction), discord_id(_user(interaction).id, kind="user id"))
 
 
 def member_of(interaction: discord.Interaction) -> tuple[str, str]:
     """(member id, display name) of whoever acted, for team sessions."""
-    member = discord_id(interaction.user.id, kind="user id")
-    return member, clean_name(interaction.user.display_name, fallback=member)
+    workspace_of(interaction)  # a member belongs to a server (or DMs) whose id must be one too
+    user = _user(interaction)
+    member = discord_id(user.id, kind="user id")
+    return member, clean_name(user.display_name, fallback=member)
 
 
 def mention_of(interaction: discord.Interaction) -> str:
     """How a shared result names its owner (sent with mentions disabled, so nobody is pinged)."""
-    return f"<@{discord_id(interaction.user.id, kind='user id')}>"
+    return f"<@{discord_id(_user(interaction).id, kind='user id')}>"
 
 
 def team_key(interaction: discord.Interaction, advisor: str) -> TeamKey:

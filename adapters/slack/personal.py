@@ -21,7 +21,7 @@ from adapters.slack.render import personal as blocks
 from adapters.slack.render.blocks import SlackMessage, error_message, escape
 from adapters.slack.respond import Responder
 from adapters.typed import command_for
-from bot.errors import ClickRefused, NoConversation
+from bot.errors import ClickRefused, NoConversation, echo
 from bot.personal.engine import Engine
 from bot.personal.replies import Reply
 from bot.store.deliveries import DeliveryLog
@@ -80,7 +80,7 @@ class PersonalListeners:
         }
         step = steps.get(word)
         if step is None:
-            unknown = error_message(f"`{self.command_name} {word}` is not something I know.")
+            unknown = error_message(f"`{self.command_name} {echo(word)}` is not something I know.")
             return SlackMessage(unknown.text, unknown.blocks + blocks.help_message(self.command_name).blocks)
         return blocks.render(await step())
 
