@@ -49,12 +49,15 @@ Adapters add their own leaves under these groups (a malformed button is an `Inpu
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 ECHO_LIMIT = 40
 """Characters of someone's own typed text shown back to them in an error message."""
+_SEQUENCE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?")
+"""Terminal escape sequences (CSI, OSC) as a whole, so no `[2J` is left behind in a quote."""
 
 
 def _is_control(char: str) -> bool:
@@ -70,6 +73,7 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     A 10,000-character answer or one holding terminal escapes is quoted short and inert on
     every platform; each adapter still escapes the whole message for its medium.
     """
+    text = _SEQUENCE.sub("", text)
     kept = " ".join("".join(c for c in text if not _is_control(c)).split())
     return kept if len(kept) <= limit else kept[: limit - 1] + "…"
 

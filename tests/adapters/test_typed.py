@@ -28,6 +28,10 @@ def test_parses(text: str, expected: TeamOptions) -> None:
         ("--quorum 1 x", "from 2"),
         ("--quorum many", "'many'"),
         ("--secret x", "--secret"),
+        ("--quorum " + "9" * 5000, "not '999999999"),  # int() of 5,000 digits would raise
+        ("--quorum ٣", "from 2"),  # an Arabic-Indic 3 is a digit to str.isdigit
+        ("x" * 201, "the topic is 201 characters; keep it to 200"),
+        ("--\x1b[2J" + "y" * 100, "is not an option"),
     ],
 )
 def test_bad_flags_say_what_to_type(text: str, problem: str) -> None:
@@ -35,3 +39,11 @@ def test_bad_flags_say_what_to_type(text: str, problem: str) -> None:
         parse_team_options(text)
     assert problem in str(caught.value)
     assert "Use: team [--anonymous] [--quorum N] [topic]" in str(caught.value)
+
+
+def test_an_echoed_flag_is_short_and_inert() -> None:
+    with pytest.raises(BadTeamOptions) as caught:
+        parse_team_options("--\x1b]0;pwned\x07" + "z" * 500)
+    assert "\x1b" not in str(caught.value)
+    assert "\x07" not in str(caught.value)
+    assert "z" * 50 not in str(caught.value)
