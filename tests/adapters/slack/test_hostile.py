@@ -15,10 +15,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from adapters.slack.render import blocks as kit
 from adapters.slack.render import personal as render_personal
 from adapters.slack.render import team as render_team
+from adapters.slack.socket_mode import CheckedSocketModeHandler
 from bot.personal.conversation import ConversationKey
 from bot.personal.engine import Engine
 from bot.personal.replies import ResultReply
@@ -271,3 +274,40 @@ def test_a_pack_link_cannot_close_early_or_add_a_second_link() -> None:
     assert made.count("|") == 1
     assert "<!channel>" not in made
     assert kit.link("javascript:alert(1)", "Docs") == "Docs"
+
+
+class SocketClient:
+    """Where Socket Mode acknowledgements go (the websocket to Slack, in production)."""
+
+    def __init__(self) -> None:
+        self.acked: list[str] = []
+        self.logger = logging.getLogger("tests.socket")
+
+    async def send_socket_mode_response(self, response: SocketModeResponse) -> None:
+        self.acked.append(response.envelope_id)
+
+
+async def test_a_socket_mode_envelope_of_the_wrong_shape_is_acknowledged_and_dropped(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    handler = CheckedSocketModeHandler(slack.app, app_token="xapp-test-token")
+    client = SocketClient()
+    try:
+        click = json.loads(
+            urllib.parse.unquote(slack.click_body("adv:x:1:a:y", hook="sock").split("=", 1)[1])
+        )
+        odd = SocketModeRequest(
+            type="interactive", envelope_id="e1", payload={**click, "user": 0, "user_id": "U1"}
+        )
+        await handler.handle(client, odd)
+        assert client.acked == ["e1"], "acknowledged, so Slack does not resend it"
+        assert "could not read this request" in (await slack.fake.next_post()).text
+        command = dict(urllib.parse.parse_qsl(slack.command_body("", hook="sock-ok")))
+        await handler.handle(
+            client, SocketModeRequest(type="slash_commands", envelope_id="e2", payload=command)
+        )
+        assert client.acked == ["e1", "e2"]
+        assert "What are you building?" in (await slack.fake.next_post()).text
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]  # bolt leaves it untyped
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
