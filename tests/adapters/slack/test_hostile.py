@@ -311,3 +311,16 @@ async def test_a_socket_mode_envelope_of_the_wrong_shape_is_acknowledged_and_dro
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]  # bolt leaves it untyped
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_event_with_an_odd_user_id_and_nobody_to_tell_is_one_warning(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    event = {"type": "member_left_channel", "user": "U1\x00", "channel": CHANNEL, "team": TEAM}
+    assert await slack.event(event) == 200
+    await settle()
+    warned = [r for r in caplog.records if "user id is not a valid id" in r.getMessage()]
+    assert len(warned) == 1
+    assert warned[0].levelno == logging.WARNING
+    assert snapshot(slack.db_path)["deliveries"] == [], "nothing was recorded"
