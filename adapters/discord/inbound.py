@@ -20,7 +20,26 @@ MODAL: Final = 5
 MAX_CUSTOM_ID: Final = 100
 MAX_OPTIONS: Final = 25
 MAX_TOKEN: Final = 1000
+MAX_DEPTH: Final = 32
+"""Real interactions nest about 8 deep (a modal's labels, rows and inputs)."""
 SNOWFLAKES: Final = ("id", "application_id", "guild_id", "channel_id")
+
+
+def _too_deep(payload: object) -> bool:
+    """Whether objects and lists nest deeper than MAX_DEPTH, found without recursion."""
+    stack: list[tuple[object, int]] = [(payload, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _is_int(value: object) -> bool:
@@ -107,6 +126,8 @@ def interaction_problem(payload: object) -> str | None:
     """What discord.py would misread later in this payload, or None if it is safe to parse."""
     if not isinstance(payload, Mapping):
         return "the payload is not an object"
+    if _too_deep(payload):
+        return f"the payload nests deeper than {MAX_DEPTH}"  # walked recursively later on
     kind = payload.get("type")
     if not _is_int(kind):
         return "type is not a number"

@@ -347,6 +347,10 @@ class AckFirst:
 
         Recorded to drop resends, but never replayed: a trigger_id opens a modal for 3 seconds only.
         """
+        if (unreadable := _unreadable_actor(body, None)) is not None:
+            await ack()
+            self._refuse("shortcut", unreadable, tell=None)
+            return
         ticket = await self._receive(body, request, context, resumable=False)
         await ack()
         if ticket is not None:
@@ -364,6 +368,10 @@ class AckFirst:
 
         Recorded to drop resends, never replayed: a replay could open a second session.
         """
+        if (unreadable := _unreadable_actor(body, None)) is not None:
+            await ack()
+            self._refuse("modal", unreadable, tell=None)
+            return
         form = read_start_form(body.get("view"))
         if isinstance(form, dict):
             await ack(response_action="errors", errors=form)
@@ -474,7 +482,9 @@ class AckFirst:
         if event.get("tab") != "home":  # the Messages tab opening needs nothing drawn
             await ack()
             return
-        await self._surface(ack, body, request, context, self._home_opened(body, event, client))
+        user = event.get("user")
+        who = user if isinstance(user, str) else ""  # no user: unreadable too
+        await self._surface(ack, body, request, context, self._home_opened(body, event, client), user=who)
 
     async def _home_opened(self, body: Body, event: Body, client: AsyncWebClient) -> None:
         user = event.get("user")
@@ -523,9 +533,17 @@ class AckFirst:
         request: AsyncBoltRequest,
         context: AsyncBoltContext,
         work: Coroutine[Any, Any, None],
+        *,
+        user: str | None = None,
     ) -> None:
         """Deliveries with no message to answer under (a view, a shortcut): recorded to drop
-        resends but never replayed (a trigger_id lasts 3 seconds), bugs logged."""
+        resends but never replayed (a trigger_id lasts 3 seconds), bugs logged. `user`: who
+        acted, when the body says it elsewhere than in `user` (an event)."""
+        if (unreadable := _unreadable_actor(body, user)) is not None:
+            work.close()
+            await ack()
+            self._refuse("home", unreadable, tell=None)
+            return
         ticket = await self._receive(body, request, context, resumable=False)
         await ack()
         if ticket is None:
@@ -547,7 +565,7 @@ def _unreadable(body: Body, respond: AsyncRespond, *, click: bool = False) -> Ad
     return None
 
 
-def _unreadable_actor(body: Body, user: str) -> AdvisorError | None:
+def _unreadable_actor(body: Body, user: str | None) -> AdvisorError | None:
     try:
         actor_of(body, user=user)
     except AdvisorError as error:

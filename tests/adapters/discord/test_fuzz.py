@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.client import build_client
+from adapters.discord.render.team import START_MODAL_ID
 from adapters.services import Services
 from adapters.settings import Settings
 from bot.pack.registry import PackRegistry
@@ -33,7 +34,14 @@ from tests.adapters.discord.conftest import ANN, BEN, BOT_TOKEN
 from tests.adapters.discord.test_flow import components, custom_id
 from tests.adapters.slack.test_fuzz import json_values, snapshot
 from tests.conftest import Clock
-from tests.fakes.discord_api import FakeDiscordApi, click_payload, command_payload, feed_interaction, user
+from tests.fakes.discord_api import (
+    FakeDiscordApi,
+    click_payload,
+    command_payload,
+    feed_interaction,
+    modal_submit_payload,
+    user,
+)
 from tests.hostile import HOSTILE
 
 EXAMPLES = 1000
@@ -176,6 +184,15 @@ def click_breakers(*, select: bool = False) -> list[Breaker]:
     return breakers
 
 
+def modal_breakers() -> list[Breaker]:
+    return [
+        *common_breakers(),
+        (("data", "custom_id"), None),
+        (("data", "custom_id"), NOT_TEXT),
+        (("data", "components"), st.integers(min_value=1, max_value=60).map(deep)),
+    ]
+
+
 def _objects(payload: Any, path: Path_ = ()) -> list[Path_]:
     found: list[Path_] = []
     if isinstance(payload, dict):
@@ -277,6 +294,12 @@ async def _bases(bot: Bot) -> list[tuple[Payload, list[Breaker]]]:
         ANN, custom_id=custom_id(question, "Next"), components=components(question), flags=0
     )
     await settle()
+    # The start form in another channel: read, it would open a session there.
+    modal = modal_submit_payload(
+        CAT, custom_id=START_MODAL_ID, values={"topic": "Fuzzed", "anonymous": False}
+    )
+    modal["channel_id"] = "334"
+    modal["channel"] = dict(modal["channel"], id="334")
     new_user = command_payload(CAT, action="start")
     dm = command_payload(CAT, action="start", guild_id=None)
     return [
@@ -285,6 +308,7 @@ async def _bases(bot: Bot) -> list[tuple[Payload, list[Breaker]]]:
         (answer, click_breakers()),
         (vote, click_breakers()),
         (next_, click_breakers()),
+        (modal, modal_breakers()),
     ]
 
 

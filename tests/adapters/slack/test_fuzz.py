@@ -29,6 +29,9 @@ from hypothesis import strategies as st
 
 from adapters.platform_ids import SLACK_ID
 from adapters.settings import Secret, Settings
+from adapters.slack.render.home import SHORTCUT
+from adapters.slack.render.team import team_start_modal
+from adapters.slack.team import SHORTCUT_CALLBACK
 from bot.pack.registry import PackRegistry
 from tests.adapters.slack.conftest import CHANNEL, SECRET, TEAM, SlackHarness, signed_headers
 from tests.adapters.slack.test_flow import buttons
@@ -179,6 +182,21 @@ def presence_breakers() -> Breakers:
     return event_breakers().add(("event", "user"), BAD_IDS).add(("team_id",), BAD_IDS)
 
 
+def surface_breakers(*, view: bool = False) -> Breakers:
+    """A shortcut or a modal: who acted is all there is to read before it is recorded."""
+    b = Breakers()
+    b.add(("user",), NOT_ENTITY).add(("user", "id"), NOT_TEXT).add(("user", "id"), None)
+    b.add(("user", "id"), BAD_IDS).add(("team",), NOT_ENTITY).add(("team", "id"), BAD_IDS.filter(bool))
+    b.add(("type",), NOT_TEXT).add(("callback_id",), NOT_TEXT).add(("trigger_id",), NOT_TEXT)
+    if view:
+        b.add(("view",), NOT_OBJECT).add(("view",), None).add(("view", "callback_id"), NOT_TEXT)
+    return b
+
+
+def home_breakers() -> Breakers:
+    return event_breakers().add(("event", "user"), BAD_IDS).add(("event", "user"), None)
+
+
 class Bases:
     """Valid requests of every kind, each of which would change the database if it were read."""
 
@@ -208,6 +226,24 @@ class Bases:
         self.left = json.loads(slack.event_body(left, event_id="EvFuzzLeft"))
         for body in (self.command, self.team):
             body["response_url"] = hook
+        who = {"id": "U9", "username": "u9", "name": "u9", "team_id": TEAM}
+        self.shortcut = {
+            "type": "shortcut",
+            "callback_id": SHORTCUT,
+            "trigger_id": "trigger-fuzz-shortcut",
+            "user": who,
+            "team": {"id": TEAM, "domain": "test"},
+            "api_app_id": "A1",
+        }
+        message = {"type": "message", "user": "U1", "text": "which one?", "ts": "1700000000.5"}
+        self.message_shortcut = self._payload(
+            slack.shortcut_body(SHORTCUT_CALLBACK, message=message, user="U9")
+        )
+        modal = team_start_modal(private_metadata=json.dumps({"channel": "C2", "thread": ""}))
+        values = {"topic": {"topic": {"type": "plain_text_input", "value": "Fuzzed"}}}
+        self.modal = self._payload(slack.view_submission_body(modal, values=values, user="U9"))
+        home = {"type": "app_home_opened", "user": "U9", "channel": "D9", "tab": "home"}
+        self.home = json.loads(slack.event_body(home, event_id="EvFuzzHome"))
         self.kinds: list[tuple[str, Payload, Breakers]] = [
             ("form", self.command, command_breakers(json_body=False)),
             ("form", self.team, command_breakers(json_body=False)),
@@ -218,6 +254,10 @@ class Bases:
             ("json", self.mention, event_breakers()),
             ("json", self.dm, event_breakers()),
             ("json", self.left, presence_breakers()),
+            ("interaction", self.shortcut, surface_breakers()),
+            ("interaction", self.message_shortcut, surface_breakers()),
+            ("interaction", self.modal, surface_breakers(view=True)),
+            ("json", self.home, home_breakers()),
         ]
 
     @staticmethod

@@ -22,6 +22,7 @@ from adapters.slack.render import blocks as kit
 from adapters.slack.render import personal as render_personal
 from adapters.slack.render import team as render_team
 from adapters.slack.socket_mode import CheckedSocketModeHandler
+from adapters.slack.team import read_start_form
 from bot.personal.conversation import ConversationKey
 from bot.personal.engine import Engine
 from bot.personal.replies import ResultReply
@@ -324,3 +325,26 @@ async def test_an_event_with_an_odd_user_id_and_nobody_to_tell_is_one_warning(
     assert len(warned) == 1
     assert warned[0].levelno == logging.WARNING
     assert snapshot(slack.db_path)["deliveries"] == [], "nothing was recorded"
+
+
+@pytest.mark.parametrize(
+    ("quorum", "metadata"),
+    [("9" * 5000, '{"channel": "C1"}'), ("\u0663", '{"channel": "C1"}'), ("3", "[" * 5000 + "]" * 5000)],
+    ids=["5000-digit-quorum", "arabic-indic-digit", "metadata-nested-5000-deep"],
+)
+def test_the_team_start_form_refuses_odd_fields_instead_of_failing_in_the_ack(
+    quorum: str, metadata: str
+) -> None:
+    view = {
+        "private_metadata": metadata,
+        "state": {
+            "values": {
+                "topic": {"topic": {"type": "plain_text_input", "value": "Orders"}},
+                "quorum": {"quorum": {"type": "plain_text_input", "value": quorum}},
+            }
+        },
+    }
+    errors = read_start_form(view)
+    assert isinstance(errors, dict)
+    assert set(errors) <= {"quorum", "topic"}
+    assert all(len(text) < 200 for text in errors.values())
