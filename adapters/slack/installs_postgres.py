@@ -35,7 +35,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from bot.errors import StoreUnavailable
 from bot.store.postgres import masked
 
-LOG = logging.getLogger("adapters.slack.installs")
+LOG = logging.getLogger(__name__)
 SCHEMA_LOCK = 0x736C61636B6F61
 """pg_advisory_xact_lock key ("slackoa" in hex): replicas starting together create the tables once."""
 POOL_SIZE = 4
