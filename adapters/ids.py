@@ -23,6 +23,8 @@ class Action(StrEnum):
     WHY = "w"
     RESUME = "u"
     SHARE = "s"
+    RANKING = "f"
+    """The Full ranking button under a personal result: every subject with its points."""
     VOTE = "v"
     """A team member's vote; carries the option (or, on a select, the question id)."""
     NEXT = "n"
@@ -37,7 +39,7 @@ class Action(StrEnum):
 
 
 PATTERN = re.compile(
-    r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwusvnxdc])(?::(?P<option>[a-z0-9_-]{1,32}))?$"
+    r"^adv:(?P<cid>[A-Za-z0-9_-]{1,22}):(?P<step>\d{1,9}):(?P<action>[abrwusfvnxdc])(?::(?P<option>[a-z0-9_-]{1,32}))?$"
 )
 
 

@@ -21,7 +21,7 @@ Call = Callable[[], Coroutine[Any, Any, Reply]]
 
 def command_for(engine: Engine, actor: Actor, line: str) -> Call | None:
     """Map one typed line to the engine call it means; None for help."""
-    word = line.strip().lower()
+    word = " ".join(line.split()).lower()
     verbs: dict[str, Call] = {
         "back": lambda: engine.back(actor),
         "undo": lambda: engine.back(actor),
@@ -29,6 +29,8 @@ def command_for(engine: Engine, actor: Actor, line: str) -> Call | None:
         "why": lambda: engine.why(actor),
         "status": lambda: engine.status(actor),
         "result": lambda: engine.result(actor),
+        "ranking": lambda: engine.ranking(actor),
+        "full ranking": lambda: engine.ranking(actor),
         "resume": lambda: engine.resume(actor),
         "start": lambda: engine.start(actor),
         "forget": lambda: engine.forget(actor),

@@ -102,9 +102,22 @@ def _has_typo(text: str, kept: list[tuple[int, int, Option]], names: dict[str, O
     )
 
 
+def _cleaned(text: str) -> str:
+    return _normal(text.strip().rstrip(".").lstrip("#"))
+
+
+def is_verbatim(option: Option, text: str) -> bool:
+    """Whether `text` is the option's label itself (case, spacing and a final dot aside).
+
+    Anything else was interpreted (a number, an id, a synonym, a prefix, a phrase), so the
+    reply says how it was taken: a misreading is seen at once, not at the result.
+    """
+    return _cleaned(text) == _normal(option.label)
+
+
 def resolve_answer(question: Question, text: str) -> Option:
     """Find the option a typed answer means, or raise UnknownAnswer with the choices."""
-    wanted = _normal(text.strip().rstrip(".").lstrip("#"))
+    wanted = _cleaned(text)
     choices = [o.label for o in question.options]
     if _SIGNED_NUMBER.match(text.strip()):
         raise UnknownAnswer(text.strip(), choices, None)

@@ -79,6 +79,9 @@ class Recommendation:
     why_not_runner_up: tuple[AnswerGap, ...] = ()
     """Answers that scored the top two differently: widest gap for the top pick first, those
     that favoured the runner-up last; the gaps sum to `margin`."""
+    possible: int = 0
+    """The most points the top pick could have earned on the questions answered: `fit` is
+    `top.points` out of this, so a result can say what its percentage means."""
 
     @property
     def top(self) -> Score:
@@ -150,6 +153,11 @@ def points_by_answer(
     return tuple(out)
 
 
+def strongest_first(points: Iterable[AnswerPoints]) -> tuple[AnswerPoints, ...]:
+    """Most points first and answers that cost points last; equal ones in the order asked."""
+    return tuple(sorted(points, key=lambda a: -a.points))
+
+
 def answer_gaps(
     pack: Pack, answers: tuple[tuple[str, str], ...], *, top: str, runner_up: str
 ) -> tuple[AnswerGap, ...]:
@@ -175,7 +183,8 @@ def answer_gaps(
     return tuple(sorted(gaps, key=lambda g: (-g.gap, order.get((g.question_id, g.option_id), 0))))
 
 
-def _fit(pack: Pack, answers: tuple[tuple[str, str], ...], top: Score) -> int:
+def _possible(pack: Pack, answers: tuple[tuple[str, str], ...], top: Score) -> int:
+    """The best answer for `top` on each question asked, summed."""
     best = 0
     for question_id, _ in answers:
         question = pack.question(question_id)
@@ -183,9 +192,13 @@ def _fit(pack: Pack, answers: tuple[tuple[str, str], ...], top: Score) -> int:
             continue
         weights = [e.weight for o in question.options for e in o.evidence if e.subject == top.subject_id]
         best += max([0, *weights])
-    if best <= 0:
+    return best
+
+
+def _fit(points: int, possible: int) -> int:
+    if possible <= 0:
         return 0
-    return max(0, min(100, round(100 * top.points / best)))
+    return max(0, min(100, round(100 * points / possible)))
 
 
 def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendation:
@@ -218,9 +231,10 @@ def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendatio
         option = question.option(option_id) if question else None
         if option is not None and option.unsure and option.note:
             notes.append(option.note)
+    possible = _possible(pack, answers, top)
     return Recommendation(
         ranking=ranking,
-        fit=_fit(pack, answers, top),
+        fit=_fit(top.points, possible),
         close_call=runner is not None and top.points - runner.points <= pack.close_margin,
         tie_broken=runner is not None and top.points == runner.points,
         tie_rule=pack.tie_rule,
@@ -234,4 +248,5 @@ def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendatio
             if runner is not None
             else ()
         ),
+        possible=possible,
     )

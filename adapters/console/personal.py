@@ -34,15 +34,28 @@ HELP = """Commands:
   restart            start again from the first question
   why                why this question is asked, with sources
   status             your answers so far and who leads
-  result             the ranking as it stands, in five lines
-  details            the whole explanation: reasons, concerns, companions, sources
+  result             the recommendation as it stands, in five lines
+  details            the whole explanation: each answer's points, why not the runner-up, sources
+  ranking            every subject with its points and the answers that gave them
   resume             carry on after a long pause
   forget             delete everything stored about you
   help               this list
   quit               leave (or Ctrl-D; your answers are kept: run advisor chat to carry on)"""
 
 QUIT = frozenset({"quit", "exit", "q", ":q"})
-COMMANDS = ("back", "restart", "why", "status", "result", "details", "resume", "forget", "help", "quit")
+COMMANDS = (
+    "back",
+    "restart",
+    "why",
+    "status",
+    "result",
+    "details",
+    "ranking",
+    "resume",
+    "forget",
+    "help",
+    "quit",
+)
 GOODBYE = "Bye. Your answers are kept: run `advisor chat` to carry on."
 EMPTY_HINT = "Type a number or a label to answer, or help for the commands."
 EXIT_OK, EXIT_USAGE = 0, 2

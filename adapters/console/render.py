@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from adapters.console.style import PLAIN, Style
-from bot.personal.replies import Notice, QuestionReply, Reply, ResultReply, StatusReply, WhyReply
-from bot.ranking import Recommendation
+from adapters.points import behind, fit_line, gap_detail, points, reasons_text, signed, widest_gap
+from bot.personal.replies import (
+    Notice,
+    QuestionReply,
+    RankingReply,
+    Reply,
+    ResultReply,
+    StatusReply,
+    WhyReply,
+)
+from bot.ranking import AnswerPoints, Recommendation, strongest_first
 from bot.team.replies import TeamClosedReply, TeamQuestionReply, TeamReply, TeamResultReply
 from bot.team.scoring import TeamReason, number_text, points_text
 from bot.team.tally import OptionCount, Tally
@@ -21,12 +30,39 @@ def progress(reply: QuestionReply) -> str:
 
 def render_question(reply: QuestionReply, style: Style = PLAIN) -> str:
     lines = []
+    if reply.taken_as:
+        lines.append(taken_as(reply.taken_as))
     if reply.notice:
         lines += [f"Noted. {reply.notice}", ""]
+    elif reply.taken_as:
+        lines.append("")
     lines.append(style.bold(f"{progress(reply)}: {reply.prompt}"))
     lines += [f"  {c.number}. {c.label}" for c in reply.choices]
     lines.append(style.dim("Answer with a number or a label; or type why, back, status, help."))
     return "\n".join(lines)
+
+
+def taken_as(label: str) -> str:
+    """How a typed answer was read, said before anything else."""
+    return f"Taken as: {label}"
+
+
+def _answer_line(answer: AnswerPoints) -> str:
+    return f"{signed(answer.points)} {reasons_text(answer)} (you said: {answer.answer})"
+
+
+def _runner_up_gap(rec: Recommendation) -> str:
+    """The runner-up line's tail: how far behind, and what did most to put it there."""
+    runner = rec.runner_up
+    if runner is None:
+        return ""
+    if rec.tie_broken:
+        return f"tied on points ({rec.tie_rule})"
+    gap = f"{points(runner.points)}, {behind(rec)}"
+    if rec.close_call:
+        return gap + ": a close call, either is a sound choice"
+    widest = widest_gap(rec)
+    return gap + (f"; widest gap: {widest.answer} ({signed(widest.gap)})" if widest else "")
 
 
 def render_recommendation(
@@ -36,24 +72,27 @@ def render_recommendation(
     reconsider_when: tuple[str, ...] = (),
     summaries: tuple[tuple[str, str, str], ...] = (),
 ) -> str:
+    """The whole explanation: every answer's points, why not the runner-up, the rest."""
     top, runner = rec.top, rec.runner_up
     summary = {sid: (text, url) for sid, text, url in summaries}
-    lines = [f"{title}: recommendation", "", f"Top pick: {top.name} ({top.points} points, fit {rec.fit}%)"]
+    lines = [f"{title}: recommendation", "", f"Top pick: {top.name}: {fit_line(rec)}"]
     if top.subject_id in summary:
         text, url = summary[top.subject_id]
         lines.append(f"  {text} {url}")
-    if rec.close_call and runner is not None:
+    if rec.close_call and runner is not None and not rec.tie_broken:
         lines.append(f"  A close call: {runner.name} is within a few points, so either is a sound choice.")
     if rec.tie_broken and runner is not None:
         lines.append(f"  Tie with {runner.name}: {rec.tie_rule}")
-    if top.reasons_for:
-        lines.append("Why:")
-        lines += [f"  + {r.text} (you said: {r.answer})" for r in top.reasons_for]
-    if top.reasons_against:
-        lines.append("Counts against it:")
-        lines += [f"  - {r.text} (you said: {r.answer})" for r in top.reasons_against]
+    if rec.top_points:
+        lines.append(f"Points for {top.name}, answer by answer:")
+        lines += [f"  {_answer_line(a)}" for a in strongest_first(rec.top_points)]
+        lines.append(f"  = {points(top.points)}")
     if runner is not None:
-        lines.append(f"Runner-up: {runner.name} ({runner.points} points)")
+        lines.append(f"Why not {runner.name} (runner-up, {points(runner.points)}): {_why_not_tail(rec)}")
+        lines += [
+            f"  {signed(g.gap)} {g.answer}: {gap_detail(g, top=top.name, runner_up=runner.name)}"
+            for g in rec.why_not_runner_up
+        ]
         for reason in rec.reconsider:
             lines.append(f"  Reconsider if this matters most: {reason.text}")
         for line in reconsider_when[:2]:
@@ -64,25 +103,35 @@ def render_recommendation(
     if rec.notes:
         lines.append("To firm this up:")
         lines += [f"  ? {note}" for note in rec.notes]
-    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
+    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:])
     if others:
-        lines.append(f"Also ranked: {others}")
+        lines.append(f"The others: {others}")
     if rec.sources:
         lines.append("Sources:")
         lines += [f"  [{s.id}] {s.title}: {s.url}" for s in rec.sources]
     return "\n".join(lines)
 
 
+def _why_not_tail(rec: Recommendation) -> str:
+    if rec.tie_broken:
+        return f"level on points; {rec.tie_rule}"
+    return f"{behind(rec)}, from these answers:"
+
+
 def render_result(reply: ResultReply) -> str:
     """The whole explanation: what `details` pages through, and a Slack direct message shows."""
+    text = render_recommendation(
+        reply.advisor_title,
+        reply.recommendation,
+        reconsider_when=reply.reconsider_when,
+        summaries=reply.subject_summaries,
+    )
+    head = f"{taken_as(reply.taken_as)}\n\n" if reply.taken_as else ""
     return (
-        render_recommendation(
-            reply.advisor_title,
-            reply.recommendation,
-            reconsider_when=reply.reconsider_when,
-            summaries=reply.subject_summaries,
-        )
-        + "\nType back to change your last answer, or restart."
+        head
+        + text
+        + f"\nType ranking for all {len(reply.recommendation.ranking)} with their points,"
+        + " back to change your last answer, or restart."
     )
 
 
@@ -90,24 +139,46 @@ SUMMARY_REASONS = 2
 
 
 def render_summary(reply: ResultReply, style: Style = PLAIN) -> str:
-    """The result in five lines, so the top pick is on screen even at 80x24: the pick and its fit,
-    the runner-up, the two strongest reasons, and how to see the rest."""
+    """The result in five lines, so the top pick is on screen even at 80x24: the pick, its fit
+    and points, the runner-up and how far behind, the two answers that gave the most points,
+    and how to see the rest."""
     rec = reply.recommendation
     top, runner = rec.top, rec.runner_up
-    lines = [style.pick(f"Top pick: {top.name}") + f" (fit {rec.fit}%, {top.points} points)"]
+    lines = [taken_as(reply.taken_as)] if reply.taken_as else []
+    lines.append(style.pick(f"Top pick: {top.name}") + f" (fit {rec.fit}%, {points(top.points)})")
     if runner is not None:
-        if rec.tie_broken:
-            gap = f"tied on points ({rec.tie_rule})"
-        elif rec.close_call:
-            gap = f"{runner.points} points, a close call: either is a sound choice"
-        else:
-            gap = f"{runner.points} points"
-        lines.append(f"  Runner-up: {runner.name}, {gap}")
-    lines += [f"  + {r.text} (you said: {r.answer})" for r in top.reasons_for[:SUMMARY_REASONS]]
+        lines.append(f"  Runner-up: {runner.name}, {_runner_up_gap(rec)}")
+    strongest = [a for a in strongest_first(rec.top_points) if a.points > 0]
+    lines += [f"  {_answer_line(a)}" for a in strongest[:SUMMARY_REASONS]]
+    why_not = f", why not {runner.name}" if runner is not None else ""
     lines.append(
-        style.dim("Type details for the whole explanation and its sources; back to change an answer.")
+        style.dim(f"Type details (points per answer{why_not}), ranking (all {len(rec.ranking)}) or back.")
     )
     return "\n".join(lines)
+
+
+def render_ranking(reply: RankingReply) -> str:
+    """Every subject, one line each: place, points, and the answers that gave them."""
+    so_far = "" if reply.finished else " so far"
+    lines = [f"{reply.advisor_title}: full ranking{so_far} ({_answers(reply.answered)})"]
+    width = max((len(s.name) for s in reply.subjects), default=0)
+    digits = max((len(str(s.points)) for s in reply.subjects), default=0)
+    places = len(str(len(reply.subjects)))
+    for subject in reply.subjects:
+        given = ", ".join(f'{signed(a.points)} "{a.answer}"' for a in subject.answers)
+        unit = "point " if abs(subject.points) == 1 else "points"
+        total = f"{subject.points:>{digits}} {unit}"
+        lines.append(
+            f"  {subject.place:>{places}}. {subject.name:<{width}}  {total}"
+            + (f"  {given}" if given else "  (no answer moved it)")
+        )
+    if reply.tie_rule:
+        lines.append(f"Level at the top: {reply.tie_rule}")
+    return "\n".join(lines)
+
+
+def _answers(count: int) -> str:
+    return "no answers yet" if count == 0 else f"after {count} answer" + ("" if count == 1 else "s")
 
 
 def render_why(reply: WhyReply) -> str:
@@ -143,6 +214,8 @@ def render(reply: Reply) -> str:
         return render_question(reply)
     if isinstance(reply, ResultReply):
         return render_result(reply)
+    if isinstance(reply, RankingReply):
+        return render_ranking(reply)
     if isinstance(reply, WhyReply):
         return render_why(reply)
     if isinstance(reply, StatusReply):

@@ -24,7 +24,7 @@ from bot.personal.replies import Reply
 
 log = logging.getLogger(__name__)
 
-COMMAND_ACTIONS: Final = ("start", "help", "status", "result", "restart", "forget", "team")
+COMMAND_ACTIONS: Final = ("start", "help", "status", "result", "ranking", "restart", "forget", "team")
 
 
 class PersonalHandler:
@@ -59,6 +59,8 @@ class PersonalHandler:
             return render(await engine.status(actor))
         if action == "result":
             return render(await engine.result(actor))
+        if action == "ranking":
+            return render(await engine.ranking(actor))
         if action == "forget":
             return render(await engine.forget(actor))
         if action == "restart":
@@ -83,6 +85,9 @@ class PersonalHandler:
             return _edit(await engine.resume(actor, conversation_id=cid, step=step))
         if action.action is Action.WHY:
             return Outcome(Mode.EPHEMERAL, render(await engine.why(actor, conversation_id=cid, step=step)))
+        if action.action is Action.RANKING:
+            ranking = await engine.ranking(actor, conversation_id=cid, step=step)
+            return Outcome(Mode.EPHEMERAL, render(ranking))
         # SHARE: the owner's own result, as it was when the button was drawn.
         reply = await engine.share(actor, conversation_id=cid, step=step)
         return Outcome(Mode.PUBLIC, render_shared(reply, owner_mention=mention))

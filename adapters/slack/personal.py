@@ -75,6 +75,7 @@ class PersonalListeners:
             "resume": lambda: engine.start(actor),
             "status": lambda: engine.status(actor),
             "result": lambda: engine.result(actor),
+            "ranking": lambda: engine.ranking(actor),
             "restart": lambda: engine.restart(actor),
             "forget": lambda: engine.forget(actor),
         }
@@ -90,10 +91,12 @@ class PersonalListeners:
         actor = actor_of(body)
         cid, step = action.conversation_id, action.step
         engine = self.engine
-        if action.action is Action.WHY:
-            why = await engine.why(actor, conversation_id=cid, step=step)
+        if action.action in (Action.WHY, Action.RANKING):
+            # Both answer beside the message they sit under, which stays as it is.
+            ask = engine.why if action.action is Action.WHY else engine.ranking
+            reply = await ask(actor, conversation_id=cid, step=step)
             await self.responder.send(
-                respond, blocks.render(why), response_type="ephemeral", replace_original=False
+                respond, blocks.render(reply), response_type="ephemeral", replace_original=False
             )
             return
         if action.action is Action.SHARE:

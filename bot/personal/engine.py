@@ -21,14 +21,23 @@ from bot.errors import (
     StaleAnswer,
     VersionConflict,
 )
-from bot.matching import resolve_answer
+from bot.matching import is_verbatim, resolve_answer
 from bot.pack.model import Option, Pack
 from bot.pack.registry import PackRegistry
 from bot.pack.upgrade import carries_over
 from bot.personal import walker
 from bot.personal.conversation import Actor, Conversation, ConversationKey
-from bot.personal.presenting import answered_questions, present, result_reply
-from bot.personal.replies import Notice, Offer, Reply, ResultReply, StatusReply, WhyReply
+from bot.personal.presenting import answered_questions, present, ranking_reply, result_reply
+from bot.personal.replies import (
+    Notice,
+    Offer,
+    QuestionReply,
+    RankingReply,
+    Reply,
+    ResultReply,
+    StatusReply,
+    WhyReply,
+)
 from bot.ranking import recommend
 from bot.store.base import ConversationStore, TeamStore
 
@@ -51,7 +60,7 @@ class _Loaded:
 
 
 class Engine:
-    """Start, answer, back, restart, resume, why, status, result and forget for one advisor."""
+    """Start, answer, back, restart, resume, why, status, result, ranking and forget for one advisor."""
 
     def __init__(
         self,
@@ -125,7 +134,7 @@ class Engine:
             raise ConversationFinished()
         option = resolve_answer(question, text)
         conversation = loaded.conversation
-        return await self._change_by_id(
+        reply = await self._change_by_id(
             actor,
             conversation.id,
             conversation.step,
@@ -134,6 +143,9 @@ class Engine:
             ),
             preloaded=conversation,
         )
+        if isinstance(reply, QuestionReply | ResultReply) and not is_verbatim(option, text):
+            return replace(reply, taken_as=option.label)
+        return reply
 
     async def back(
         self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
@@ -200,6 +212,16 @@ class Engine:
         if walker.current_question(loaded.pack, loaded.conversation) is not None:
             raise StaleAnswer(step=step, current_step=loaded.conversation.step)
         return self._result(loaded.conversation, loaded.pack)
+
+    async def ranking(
+        self, actor: Actor, *, conversation_id: str | None = None, step: int | None = None
+    ) -> RankingReply | Notice:
+        """Every subject with its points; from a button, only for the result it sits under."""
+        loaded = await self._load_clicked(actor, conversation_id, step)
+        try:
+            return ranking_reply(loaded.pack, loaded.conversation)
+        except AnswersDoNotFit:
+            return self._pack_gone(loaded.conversation)
 
     async def status(self, actor: Actor) -> Reply:
         loaded = await self._load_own(actor)

@@ -6,8 +6,8 @@ from bot.matching import numbered_choices
 from bot.pack.model import Pack
 from bot.personal import walker
 from bot.personal.conversation import Conversation
-from bot.personal.replies import Answered, QuestionReply, ResultReply
-from bot.ranking import recommend
+from bot.personal.replies import Answered, QuestionReply, RankedSubject, RankingReply, ResultReply
+from bot.ranking import points_by_answer, recommend, strongest_first
 
 
 def answered_questions(pack: Pack, answers: tuple[tuple[str, str], ...]) -> tuple[Answered, ...]:
@@ -37,6 +37,26 @@ def result_reply(pack: Pack, conversation: Conversation) -> ResultReply:
         subject_summaries=tuple(summaries),
         reconsider_when=tuple(c.text for c in runner_subject.best_for) if runner_subject else (),
         answered=answered_questions(pack, conversation.answers),
+    )
+
+
+def ranking_reply(pack: Pack, conversation: Conversation) -> RankingReply:
+    """Every subject with its points and the answers that gave them, so far or final."""
+    recommendation = recommend(pack, conversation.answers)
+    subjects: list[RankedSubject] = []
+    for index, score in enumerate(recommendation.ranking):
+        tied_above = subjects and subjects[-1].points == score.points
+        place = subjects[-1].place if tied_above else index + 1
+        answers = strongest_first(points_by_answer(pack, conversation.answers, score.subject_id))
+        subjects.append(RankedSubject(place, score.subject_id, score.name, score.points, answers))
+    return RankingReply(
+        conversation_id=conversation.id,
+        step=conversation.step,
+        advisor_title=pack.title,
+        subjects=tuple(subjects),
+        answered=len(conversation.answers),
+        finished=walker.current_question(pack, conversation) is None,
+        tie_rule=recommendation.tie_rule if recommendation.tie_broken else "",
     )
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.matching import Choice
 from bot.pack.model import Source
-from bot.ranking import Recommendation
+from bot.ranking import AnswerPoints, Recommendation
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,9 @@ class QuestionReply:
     about_total: int = 0
     """The N of "question 3 of about N": answered + the most questions still to come, so it
     never rises from one question to the next (it falls when an answer shortens the way)."""
+    taken_as: str = ""
+    """The label a typed answer was read as, when it was not typed as that label ("django" ->
+    "An existing Django app", "2" -> "JSON API"): said first, so a misreading shows at once."""
 
     @property
     def number(self) -> int:
@@ -58,6 +61,36 @@ class ResultReply:
     reconsider_when: tuple[str, ...]
     """The runner-up's "best for" lines: when to choose it instead."""
     answered: tuple[Answered, ...]
+    taken_as: str = ""
+    """As on QuestionReply: how the typed answer that finished the conversation was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class RankedSubject:
+    """One line of the full ranking: a subject, its place and the answers that gave its points."""
+
+    place: int
+    """1 for the top; subjects on equal points share a place (1, 2, 2, 4)."""
+    subject_id: str
+    name: str
+    points: int
+    answers: tuple[AnswerPoints, ...]
+    """Each answer that moved it, most points first; they sum to `points`."""
+
+
+@dataclass(frozen=True, slots=True)
+class RankingReply:
+    """Every subject with its points: `ranking`, and the Full ranking button under a result."""
+
+    conversation_id: str
+    step: int
+    advisor_title: str
+    subjects: tuple[RankedSubject, ...]
+    answered: int
+    finished: bool
+    """False while questions remain: the ranking so far."""
+    tie_rule: str = ""
+    """Set when the top two are level on points: how the top pick was chosen between them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,4 +128,4 @@ class Notice:
     offers: tuple[Offer, ...] = ()
 
 
-Reply = QuestionReply | ResultReply | WhyReply | StatusReply | Notice
+Reply = QuestionReply | ResultReply | RankingReply | WhyReply | StatusReply | Notice

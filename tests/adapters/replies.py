@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
-from bot.personal.replies import QuestionReply, Reply, ResultReply
+from bot.personal.replies import QuestionReply, RankingReply, Reply, ResultReply
 from bot.team.engine import TeamEngine
 from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply
 
 
 async def personal_replies(engine: Engine) -> list[Reply]:
-    """A question (with a notice), why, status, a result, and a notice with offers."""
+    """A question (with a notice), why, status, a typed answer's result (with "Taken as"), the
+    full ranking, and a notice with offers."""
     actor = Actor("test", "w1", "hostile")
     first = await engine.start(actor)
     assert isinstance(first, QuestionReply)
@@ -24,12 +25,13 @@ async def personal_replies(engine: Engine) -> list[Reply]:
     )
     assert isinstance(second, QuestionReply)
     status = await engine.status(actor)
-    result = await engine.answer(
-        actor, conversation_id=second.conversation_id, step=second.step, option_id="large"
-    )
+    result = await engine.answer_text(actor, "large")
     assert isinstance(result, ResultReply)
+    assert result.taken_as == "Large and long-lived"
+    ranking = await engine.ranking(actor, conversation_id=result.conversation_id, step=result.step)
+    assert isinstance(ranking, RankingReply)
     forgot = await engine.forget(actor)
-    return [first, why, second, status, result, forgot]
+    return [first, why, second, status, result, ranking, forgot]
 
 
 async def team_replies(team: TeamEngine) -> list[TeamReply]:

@@ -40,3 +40,12 @@ def test_points_by_answer_works_for_any_subject_of_the_full_ranking() -> None:
     answers = (("existing", "fresh"), ("scope", "tool"))
     for score in recommend(pack, answers).ranking:
         assert sum(a.points for a in points_by_answer(pack, answers, score.subject_id)) == score.points
+
+
+def test_fit_says_what_it_is_a_share_of() -> None:
+    """Alpha could earn 3 (kind), 2 (admin) and 2 (size); without the admin it earns 5 of 7."""
+    rec = recommend(TINY_PACK, (("kind", "api"), ("size", "large")))
+    assert (rec.top.points, rec.possible, rec.fit) == (4, 4, 100)
+    unsure = recommend(TINY_PACK, (("kind", "pages"), ("admin", "none"), ("size", "large")))
+    assert unsure.top.subject_id == "alpha"
+    assert (unsure.top.points, unsure.possible, unsure.fit) == (5, 7, 71)

@@ -34,6 +34,8 @@ ELLIPSIS: Final = "…"
 SHORT_FOOTER: Final = 200
 SHORT_DESCRIPTION: Final = 1000
 MIN_FIELD: Final = 80
+SECTION_NAME: Final = 100
+"""A field name that says what a list is ("Points for Django"); a long pack name is cut here."""
 
 
 class InertView(discord.ui.View):
@@ -114,12 +116,13 @@ def clip_lines(lines: Iterable[str], limit: int) -> str:
     return "\n".join(out)
 
 
-def fit_embed(embed: discord.Embed) -> discord.Embed:
+def fit_embed(embed: discord.Embed, *, protected: int = 0) -> discord.Embed:
     """Keep the embed within Discord's 6000-character total.
 
     The fields carry the reasons and the sources, so the footer and description give way
-    first; then every field is shortened by an even share; a field is dropped only when none
-    can shrink any further.
+    first; then every field is shortened by an even share, the first `protected` ones (a
+    result's points, answer by answer) only once the others can give no more; a field is
+    dropped only when none can shrink any further.
     """
     if len(embed) <= limits.EMBED_TOTAL:
         return embed
@@ -129,16 +132,7 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
         over = len(embed) - limits.EMBED_TOTAL
         embed.description = clip(embed.description, max(SHORT_DESCRIPTION, len(embed.description) - over))
     while len(embed) > limits.EMBED_TOTAL and embed.fields:
-        share = -(-(len(embed) - limits.EMBED_TOTAL) // len(embed.fields))
-        shrunk = False
-        for index, f in enumerate(embed.fields):
-            value = f.value or ""
-            target = max(MIN_FIELD, len(value) - share)
-            if target < len(value):
-                new = clip_lines(value.split("\n"), target)
-                embed.set_field_at(index, name=f.name or "", value=new or ELLIPSIS, inline=False)
-                shrunk = True
-        if not shrunk:
+        if not _shrink_fields(embed, first=protected) and not _shrink_fields(embed, first=0):
             embed.remove_field(len(embed.fields) - 1)
     if len(embed) > limits.EMBED_TOTAL and embed.description:
         over = len(embed) - limits.EMBED_TOTAL
@@ -146,11 +140,78 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
+def _shrink_fields(embed: discord.Embed, *, first: int) -> bool:
+    """Shorten fields `first`.. by an even share of what is over; whether any could shrink."""
+    fields = list(enumerate(embed.fields))[first:]
+    if not fields:
+        return False
+    share = -(-(len(embed) - limits.EMBED_TOTAL) // len(fields))
+    shrunk = False
+    for index, f in fields:
+        value = f.value or ""
+        target = max(MIN_FIELD, len(value) - share)
+        if target < len(value):
+            new = clip_lines(value.split("\n"), target)
+            embed.set_field_at(index, name=f.name or "", value=new or ELLIPSIS, inline=False)
+            shrunk = True
+    return shrunk
+
+
+def fit_lines(lines: Sequence[tuple[str, str, str]], budget: int) -> list[str]:
+    """Lines of (kept start, shortenable middle, kept end) within `budget` characters, newlines
+    counted: whole while they fit; else the longest middles are cut to one length, as long as
+    the budget allows, so every line keeps what it must say (points, which answer) and gives up
+    only words of its reason."""
+    whole = [start + middle + end for start, middle, end in lines]
+    if sum(len(line) for line in whole) + max(len(whole) - 1, 0) <= budget:
+        return whole
+    room = budget - sum(len(start) + len(end) for start, _, end in lines) - max(len(lines) - 1, 0)
+    lengths = sorted(len(middle) for _, middle, _ in lines)
+    cap = 0
+    for count, length in enumerate(lengths):
+        # Every middle from here on gets the same cap; the shorter ones before it stay whole.
+        left = len(lengths) - count
+        if length * left > room:
+            cap = max(room // left, 0)
+            break
+        room -= length
+    else:
+        cap = lengths[-1] if lengths else 0
+    return [start + (clip(middle, cap) if cap else "") + end for start, middle, end in lines]
+
+
 def add_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
     if lines and len(embed.fields) < EMBED_FIELDS:
         value = clip_lines(lines, limits.EMBED_FIELD_VALUE)
         if value:
             embed.add_field(name=clip(name, EMBED_FIELD_NAME), value=value, inline=False)
+
+
+def add_fields(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
+    """`lines` in as many fields as they take (1,024 characters each), so a long list is not cut
+    at the first field; within the 25 fields an embed may hold. A line never splits across two,
+    and the fields after the first have a blank name, so they read as one list."""
+    chunk: list[str] = []
+    used = 0
+    part = 0
+
+    def flush() -> None:
+        nonlocal chunk, used, part
+        if chunk:
+            # A continuation has a blank name (Discord needs one), so it reads as one list.
+            add_field(embed, clip(name, SECTION_NAME) if part == 0 else ZWSP, chunk)
+            part += 1
+        chunk, used = [], 0
+
+    for line in lines:
+        line = clip(line, limits.EMBED_FIELD_VALUE)
+        extra = len(line) + (1 if chunk else 0)
+        if used + extra > limits.EMBED_FIELD_VALUE:
+            flush()
+            extra = len(line)
+        chunk.append(line)
+        used += extra
+    flush()
 
 
 def button(

@@ -14,36 +14,46 @@ from adapters.discord.render.common import (
     Rendered,
     add_choices,
     add_field,
+    add_fields,
     button,
     clip,
     clip_lines,
     fit_embed,
+    fit_lines,
     inert,
     masked_link,
     render_text,
     summary,
 )
 from adapters.ids import Action, ActionId
+from adapters.points import behind, fit_line, gap_detail, points, reasons_text, signed, widest_gap
 from bot.pack import limits
 from bot.personal.replies import (
     Notice,
     Offer,
     QuestionReply,
+    RankingReply,
     Reply,
     ResultReply,
     StatusReply,
     WhyReply,
 )
+from bot.ranking import AnswerPoints, Recommendation, strongest_first
+
+SECTION_BUDGET: Final = 2 * limits.EMBED_FIELD_VALUE - 2
+"""A result's points, and its why-not, each take at most two fields' worth: the rest of the
+embed (companions, sources) keeps room within the 6,000 characters."""
 
 HELP_TEXT: Final = """**/choose-framework** asks a few questions and recommends a Python web framework,
 with reasons and sources.
 `/choose-framework` or `action: start`: start, or carry on where you were
 `action: status`: your answers so far and who leads
-`action: result`: the ranking as it stands
+`action: result`: the recommendation as it stands
+`action: ranking`: every framework with its points and the answers that gave them
 `action: restart`: begin again
 `action: forget`: delete everything stored about you
 Under each question: **Back** undoes your last answer, **Why** explains the question.
-Under the result: **Share** posts it in this channel."""
+Under the result: **Share** posts it in this channel; **Full ranking** lists every framework."""
 
 
 def progress(reply: QuestionReply) -> str:
@@ -107,52 +117,87 @@ def question_summary(reply: QuestionReply) -> str:
     )
 
 
+def _runner_up_line(rec: Recommendation) -> str:
+    runner = rec.runner_up
+    if runner is None:
+        return ""
+    if rec.tie_broken:
+        return f"Runner-up: {runner.name} (level on points; {rec.tie_rule})"
+    widest = widest_gap(rec)
+    why = f"; widest gap: {widest.answer} {signed(widest.gap)}" if widest else ""
+    return f"Runner-up: {runner.name} ({points(runner.points)}, {behind(rec)}{why})"
+
+
+def _strongest(rec: Recommendation) -> list[AnswerPoints]:
+    return [a for a in strongest_first(rec.top_points) if a.points > 0]
+
+
 def result_summary(reply: ResultReply) -> str:
-    """Top pick, fit, runner-up and the two strongest reasons: the result in a few lines."""
+    """Top pick, fit, the runner-up and how far behind, the two answers that gave the most points."""
     rec = reply.recommendation
-    top, runner = rec.top, rec.runner_up
+    top = rec.top
     return summary(
-        f"Top pick: {top.name} (fit {rec.fit}%, {top.points} points)",
-        f"Runner-up: {runner.name} ({runner.points} points)" if runner is not None else "",
-        *(f"+ {r.text}" for r in top.reasons_for[:2]),
+        f"Taken as: {reply.taken_as}" if reply.taken_as else "",
+        f"Top pick: {top.name} (fit {rec.fit}%, {points(top.points)})",
+        _runner_up_line(rec),
+        *(f"{signed(a.points)} {reasons_text(a)}" for a in _strongest(rec)[:2]),
     )
 
 
+def _why_not(embed: discord.Embed, rec: Recommendation, reconsider_when: tuple[str, ...]) -> None:
+    top, runner = rec.top, rec.runner_up
+    if runner is None:
+        return
+    if rec.tie_broken:
+        parts = [(f"Level with {top.name} on points: ", rec.tie_rule, "")]
+    else:
+        parts = [(f"{points(runner.points)}, {behind(rec)}, from these answers:", "", "")]
+    parts += [
+        (f"**{signed(g.gap)}** ", g.answer, f": {gap_detail(g, top=top.name, runner_up=runner.name)}")
+        for g in rec.why_not_runner_up
+    ]
+    parts += [("Reconsider if this matters most: ", r.text, "") for r in rec.reconsider]
+    parts += [("Choose it instead for: ", line, "") for line in reconsider_when[:2]]
+    add_fields(embed, f"Why not {runner.name}", fit_lines(parts, SECTION_BUDGET))
+
+
 def result_embed(reply: ResultReply) -> discord.Embed:
-    """Top pick and fit, reasons, concerns, runner-up, companions and sources."""
+    """Top pick and fit, every answer's points, why not the runner-up, companions and sources."""
     reply = inert(reply)
     rec = reply.recommendation
     top, runner = rec.top, rec.runner_up
     summaries = {sid: (text, url) for sid, text, url in reply.subject_summaries}
-    description = []
+    description = [fit_line(rec)]
     if top.subject_id in summaries:
         text, url = summaries[top.subject_id]
         description.append(f"{text}\n{url}")
-    if rec.close_call and runner is not None:
+    if rec.close_call and runner is not None and not rec.tie_broken:
         description.append(
             f"A close call: {runner.name} is within a few points, so either is a sound choice."
         )
     if rec.tie_broken and runner is not None:
         description.append(f"Tie with {runner.name}: {rec.tie_rule}")
     embed = discord.Embed(
-        title=clip(f"Top pick: {top.name} ({rec.fit}% fit)", limits.EMBED_TITLE),
+        title=clip(f"Top pick: {top.name} (fit {rec.fit}%, {points(top.points)})", limits.EMBED_TITLE),
         description=clip("\n\n".join(description), limits.EMBED_DESCRIPTION) or None,
         colour=discord.Colour.green(),
     )
-    add_field(embed, "Why it fits", [f"+ {r.text} (you said: {r.answer})" for r in top.reasons_for])
-    add_field(embed, "Concerns", [f"- {r.text} (you said: {r.answer})" for r in top.reasons_against])
-    if runner is not None:
-        lines = [f"{runner.name}: {runner.points} points against {top.points}"]
-        lines += [f"Reconsider if this matters most: {r.text}" for r in rec.reconsider]
-        lines += [f"Choose it instead for: {line}" for line in reply.reconsider_when[:2]]
-        add_field(embed, f"Runner-up: {runner.name}", lines)
+    if rec.top_points:
+        answers = [
+            (f"**{signed(a.points)}** ", reasons_text(a), f" (you said: {a.answer})")
+            for a in strongest_first(rec.top_points)
+        ]
+        total = (f"= {points(top.points)}", "", "")
+        add_fields(embed, f"Points for {top.name}", fit_lines([*answers, total], SECTION_BUDGET))
+    _why_not(embed, rec, reply.reconsider_when)
+    explained = len(embed.fields)
     add_field(embed, "Start with", [f"• **{c.name}**: {c.why}" for c in rec.companions])
     add_field(embed, "To firm this up", [f"? {note}" for note in rec.notes])
     add_field(embed, "Sources", [masked_link(clip(s.title, 200), s.url) for s in rec.sources])
-    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
-    footer = reply.advisor_title + (f"  ·  also ranked: {others}" if others else "")
+    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:])
+    footer = reply.advisor_title + (f"  ·  the others: {others}" if others else "")
     embed.set_footer(text=clip(footer, EMBED_FOOTER))
-    return fit_embed(embed)
+    return fit_embed(embed, protected=explained)
 
 
 def render_result(reply: ResultReply) -> Rendered:
@@ -165,10 +210,42 @@ def render_result(reply: ResultReply) -> Rendered:
         )
     )
     nav = discord.ButtonStyle.secondary
+    view.add_item(button(ActionId(cid, step, Action.RANKING), "Full ranking", row=0, style=nav))
     if reply.answered:
         view.add_item(button(ActionId(cid, step, Action.BACK), "Back", row=0, style=nav))
     view.add_item(button(ActionId(cid, step, Action.RESTART), "Restart", row=0, style=nav))
     return Rendered(content=result_summary(reply), embeds=(result_embed(reply),), view=view)
+
+
+def ranking_lines(reply: RankingReply, budget: int) -> list[str]:
+    """One line per subject within `budget` characters: when all of them in full would not fit,
+    the longest lists of answers are cut, so every subject keeps its place and points."""
+    return fit_lines(
+        [
+            (
+                f"**{s.place}. {s.name}**: {points(s.points)}",
+                " · "
+                + (", ".join(f'{signed(a.points)} "{a.answer}"' for a in s.answers) or "no answer moved it"),
+                "",
+            )
+            for s in reply.subjects
+        ],
+        budget,
+    )
+
+
+def render_ranking(reply: RankingReply) -> Rendered:
+    """Every subject with its points and the answers that gave them, privately, beside the result."""
+    reply = inert(reply)
+    so_far = "" if reply.finished else " so far"
+    count = reply.answered
+    after = "no answers yet" if count == 0 else f"after {count} answer" + ("" if count == 1 else "s")
+    embed = discord.Embed(title=clip(f"Full ranking{so_far}, {after}", limits.EMBED_TITLE), colour=COLOUR)
+    embed.description = clip_lines(ranking_lines(reply, limits.EMBED_DESCRIPTION), limits.EMBED_DESCRIPTION)
+    footer = reply.advisor_title + (f"  ·  level at the top: {reply.tie_rule}" if reply.tie_rule else "")
+    embed.set_footer(text=clip(footer, EMBED_FOOTER))
+    listed = ", ".join(f"{s.place}. {s.name} {s.points}" for s in reply.subjects)
+    return Rendered(content=summary(f"Full ranking{so_far}: {listed}"), embeds=(fit_embed(embed),))
 
 
 def render_shared(reply: ResultReply, *, owner_mention: str) -> Rendered:
@@ -243,6 +320,8 @@ def render(reply: Reply) -> Rendered:
         return render_question(reply)
     if isinstance(reply, ResultReply):
         return render_result(reply)
+    if isinstance(reply, RankingReply):
+        return render_ranking(reply)
     if isinstance(reply, WhyReply):
         return render_why(reply)
     if isinstance(reply, StatusReply):

@@ -76,6 +76,25 @@ def section(text: str, block_id: str) -> Block:
     }
 
 
+def sections(lines: Sequence[str], block_id: str, *, heading: str = "") -> list[Block]:
+    """`heading` and `lines` in as many sections as they take, each within Slack's 3,000
+    characters, so a long list is never cut off mid-way; a line longer than a section is clipped.
+    The first section gets `block_id`, the next ones `block_id:2`, `block_id:3`, ..."""
+    texts: list[str] = []
+    current = heading
+    for line in lines:
+        line = clip(line, SLACK_SECTION_TEXT)
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) > SLACK_SECTION_TEXT:
+            texts.append(current)
+            current = line
+        else:
+            current = joined
+    if current:
+        texts.append(current)
+    return [section(text, block_id if n == 1 else f"{block_id}:{n}") for n, text in enumerate(texts, 1)]
+
+
 def context(text: str, block_id: str) -> Block:
     return {
         "type": "context",

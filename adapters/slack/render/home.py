@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.ids import Action, ActionId
+from adapters.points import behind, points, reasons_text, signed
 from adapters.slack.render.blocks import Block, clip, context, escape, plain_text, section
 from adapters.slack.render.personal import progress
 from bot.pack.limits import SLACK_HEADER_TEXT
 from bot.personal.replies import Notice, QuestionReply, Reply, ResultReply
+from bot.ranking import strongest_first
 from bot.team.replies import OpenSessionSummary
 
 HOME_START = "adv_home_start"
@@ -86,10 +88,11 @@ def _yours(reply: Reply | None) -> list[Block]:
     if isinstance(reply, ResultReply):
         rec = reply.recommendation
         top, runner = rec.top, rec.runner_up
-        lines = [f"*Your last result: {escape(top.name)}* (fit {rec.fit}%, {top.points} points)"]
+        lines = [f"*Your last result: {escape(top.name)}* (fit {rec.fit}%, {points(top.points)})"]
         if runner is not None:
-            lines.append(f"Runner-up: {escape(runner.name)} ({runner.points} points)")
-        lines += [f"• {escape(r.text)}" for r in top.reasons_for[:2]]
+            lines.append(f"Runner-up: {escape(runner.name)} ({points(runner.points)}, {behind(rec)})")
+        strongest = [a for a in strongest_first(rec.top_points) if a.points > 0]
+        lines += [f"• *{signed(a.points)}* {escape(reasons_text(a))}" for a in strongest[:2]]
         cid, step = reply.conversation_id, reply.step
         return [
             section("\n".join(lines), "home:yours"),

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from adapters.ids import Action, ActionId
+from adapters.points import behind, fit_line, gap_detail, points, reasons_text, signed
 from adapters.slack.render.blocks import (
     FALLBACK_TEXT,
     Block,
@@ -20,6 +21,7 @@ from adapters.slack.render.blocks import (
     link,
     plain_text,
     section,
+    sections,
 )
 from bot.pack.limits import (
     SLACK_HEADER_TEXT,
@@ -28,26 +30,31 @@ from bot.personal.replies import (
     Notice,
     Offer,
     QuestionReply,
+    RankingReply,
     Reply,
     ResultReply,
     StatusReply,
     WhyReply,
 )
-from bot.ranking import Recommendation
+from bot.ranking import AnswerPoints, Recommendation, strongest_first
 
+RANKING_LINE = 1000
+"""One subject's line in the full ranking: its answers are cut before they crowd out the rest."""
 START_ACTION = "adv_start"
 """The Start button under an app mention: no conversation exists yet, so it carries none."""
 
 HELP_TEXT = """*{command}* asks a few questions and recommends a Python web framework, with its reasons.
 • `{command}` start, or carry on where you left off
 • `{command} status` your answers so far and who leads
-• `{command} result` the ranking as it stands
+• `{command} result` the recommendation as it stands
+• `{command} ranking` every framework with its points and the answers that gave them
 • `{command} restart` begin again from the first question
 • `{command} forget` delete everything stored about you
 • `{command} team [--anonymous] [--quorum N] <topic>` decide together: a thread the channel votes in
 • `{command} help` this list
 Only you see your questions; *Share to channel* under the result posts it for everyone.
-In a direct message to me, type answers (a number or a label), `back`, `why`, `status` or `restart`."""
+In a direct message to me, type answers (a number or a label), `back`, `why`, `status`, `ranking`
+or `restart`."""
 
 
 def _block_id(conversation_id: str, step: int, part: str) -> str:
@@ -90,6 +97,8 @@ def navigation(conversation_id: str, step: int, *, can_go_back: bool, why: bool 
 def question_message(reply: QuestionReply) -> SlackMessage:
     cid, step = reply.conversation_id, reply.step
     blocks: list[Block] = []
+    if reply.taken_as:
+        blocks.append(context(_taken_as(reply.taken_as), _block_id(cid, step, "taken")))
     if reply.notice:
         blocks.append(section(f"Noted. {escape(reply.notice)}", _block_id(cid, step, "notice")))
     blocks.append(section(f"*{escape(reply.prompt)}*", _block_id(cid, step, "prompt")))
@@ -99,7 +108,8 @@ def question_message(reply: QuestionReply) -> SlackMessage:
     blocks.append(actions(option_elements(reply), _block_id(cid, step, "options")))
     blocks.append(navigation(cid, step, can_go_back=reply.can_go_back))
     listed = ", ".join(f"{c.number}. {c.label}" for c in reply.choices)
-    text = escape(clip(f"{progress(reply)}: {reply.prompt} ({listed})", FALLBACK_TEXT))
+    taken = f"Taken as: {reply.taken_as}. " if reply.taken_as else ""
+    text = escape(clip(f"{taken}{progress(reply)}: {reply.prompt} ({listed})", FALLBACK_TEXT))
     return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
@@ -110,7 +120,36 @@ def _bullets(lines: Iterable[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
+def _taken_as(label: str) -> str:
+    return f"_Taken as:_ *{escape(label)}*"
+
+
+def _answer_line(answer: AnswerPoints) -> str:
+    return f"• *{signed(answer.points)}* {escape(reasons_text(answer))} _(you said: {escape(answer.answer)})_"
+
+
+def _why_not_lines(rec: Recommendation, reconsider_when: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The "Why not <runner-up>" heading and lines: each answer that separated the top two."""
+    top, runner = rec.top, rec.runner_up
+    if runner is None:
+        return "", []
+    if rec.tie_broken:
+        tail = f"level on points; {escape(rec.tie_rule)}"
+    else:
+        tail = f"{behind(rec)}, from these answers:"
+    heading = f"*Why not {escape(runner.name)}* (runner-up, {points(runner.points)}): {tail}"
+    lines = [
+        f"• *{signed(g.gap)}* {escape(g.answer)}: "
+        + escape(gap_detail(g, top=top.name, runner_up=runner.name))
+        for g in rec.why_not_runner_up
+    ]
+    lines += [f"• Reconsider if this matters most: {escape(r.text)}" for r in rec.reconsider]
+    lines += [f"• Choose it instead for: {escape(text)}" for text in reconsider_when[:2]]
+    return heading, lines
+
+
 def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Block]:
+    """The whole explanation: the pick with its fit, every answer's points, why not the runner-up."""
     rec: Recommendation = reply.recommendation
     top, runner = rec.top, rec.runner_up
     summary = {sid: (text, url) for sid, text, url in reply.subject_summaries}
@@ -125,56 +164,84 @@ def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Bloc
             "text": plain_text(f"Top pick: {top.name}", SLACK_HEADER_TEXT),
         }
     ]
-    lines = [f"*{escape(top.name)}*: fit {rec.fit}% ({top.points} points)"]
+    lines = [f"*{escape(top.name)}*: {fit_line(rec)}"]
     if top.subject_id in summary:
         text, url = summary[top.subject_id]
         lines.append(f"{escape(text)} {link(url, top.name)}" if url else escape(text))
-    if rec.close_call and runner is not None:
+    if rec.close_call and runner is not None and not rec.tie_broken:
         lines.append(f"_A close call: {escape(runner.name)} is within a few points; either is sound._")
     if rec.tie_broken and runner is not None:
         lines.append(f"_Tie with {escape(runner.name)}: {escape(rec.tie_rule)}_")
     blocks.append(section("\n".join(lines), bid("top")))
-    if top.reasons_for:
-        reasons = _bullets(f"{escape(r.text)} _(you said: {escape(r.answer)})_" for r in top.reasons_for)
-        blocks.append(section(f"*Why*\n{reasons}", bid("for")))
-    if top.reasons_against:
-        concerns = _bullets(f"{escape(r.text)} _(you said: {escape(r.answer)})_" for r in top.reasons_against)
-        blocks.append(section(f"*Concerns*\n{concerns}", bid("against")))
-    if runner is not None:
-        lines = [f"*Runner-up: {escape(runner.name)}* ({runner.points} points)"]
-        lines += [f"• Reconsider if this matters most: {escape(r.text)}" for r in rec.reconsider]
-        lines += [f"• Choose it instead for: {escape(text)}" for text in reply.reconsider_when[:2]]
-        blocks.append(section("\n".join(lines), bid("runner")))
+    if rec.top_points:
+        answers = [_answer_line(a) for a in strongest_first(rec.top_points)]
+        answers.append(f"*= {points(top.points)}*")
+        heading = f"*Points for {escape(top.name)}, answer by answer*"
+        blocks += sections(answers, bid("for"), heading=heading)
+    heading, why_not = _why_not_lines(rec, reply.reconsider_when)
+    if heading:
+        blocks += sections(why_not, bid("runner"), heading=heading)
     if rec.companions:
         companions = _bullets(f"*{escape(c.name)}*: {escape(c.why)}" for c in rec.companions)
         blocks.append(section(f"*Start with*\n{companions}", bid("companions")))
     if rec.notes:
         blocks.append(section(f"*To firm this up*\n{_bullets(escape(n) for n in rec.notes)}", bid("notes")))
-    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:6])
+    others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:])
     if others:
-        blocks.append(context(f"Also ranked: {escape(others)}", bid("others")))
+        blocks.append(context(f"The others: {escape(others)}", bid("others")))
     if rec.sources:
-        links = _bullets(link(s.url, s.title) for s in rec.sources)
-        blocks.append(section(f"*Sources*\n{links}", bid("sources")))
+        links = [f"• {link(s.url, s.title)}" for s in rec.sources]
+        blocks += sections(links, bid("sources"), heading="*Sources*")
     return blocks
 
 
 def _result_text(reply: ResultReply) -> str:
     rec = reply.recommendation
-    runner = f"; runner-up {rec.runner_up.name}" if rec.runner_up else ""
-    return f"{reply.advisor_title}: top pick {rec.top.name} (fit {rec.fit}%){runner}"
+    runner = f"; runner-up {rec.runner_up.name}, {behind(rec)}" if rec.runner_up else ""
+    taken = f"Taken as: {reply.taken_as}. " if reply.taken_as else ""
+    top = f"{rec.top.name} (fit {rec.fit}%, {points(rec.top.points)})"
+    return f"{taken}{reply.advisor_title}: top pick {top}{runner}"
+
+
+def ranking_message(reply: RankingReply) -> SlackMessage:
+    """Every subject with its points and the answers that gave them, as many sections as it takes."""
+    cid, step = reply.conversation_id, reply.step
+    so_far = " so far" if not reply.finished else ""
+    count = reply.answered
+    after = "no answers yet" if count == 0 else f"after {count} answer" + ("" if count == 1 else "s")
+    heading = f"*Full ranking{so_far}* · {escape(reply.advisor_title)}, {after}"
+    lines = []
+    for subject in reply.subjects:
+        given = ", ".join(f"{signed(a.points)} “{escape(a.answer)}”" for a in subject.answers)
+        lines.append(
+            clip(
+                f"*{subject.place}. {escape(subject.name)}*: {points(subject.points)}"
+                + (f" · {given}" if given else " · no answer moved it"),
+                RANKING_LINE,
+            )
+        )
+    blocks = sections(lines, _block_id(cid, step, "ranking"), heading=heading)
+    if reply.tie_rule:
+        blocks.append(context(f"Level at the top: {escape(reply.tie_rule)}", _block_id(cid, step, "tie")))
+    listed = ", ".join(f"{s.place}. {s.name} {s.points}" for s in reply.subjects)
+    text = escape(clip(f"Full ranking{so_far}: {listed}", FALLBACK_TEXT))
+    return SlackMessage(text=text, blocks=fit_blocks(blocks))
 
 
 def result_message(reply: ResultReply, *, shared_in: str | None = None) -> SlackMessage:
-    """The user's own (ephemeral) result, with Share, Back and Restart."""
+    """The user's own (ephemeral) result, with Share, Full ranking, Back and Restart."""
     cid, step = reply.conversation_id, reply.step
-    blocks = recommendation_blocks(reply, block_prefix=_block_id(cid, step, "r"))
+    blocks: list[Block] = []
+    if reply.taken_as:
+        blocks.append(context(_taken_as(reply.taken_as), _block_id(cid, step, "taken")))
+    blocks += recommendation_blocks(reply, block_prefix=_block_id(cid, step, "r"))
     if shared_in is not None:
         blocks.append(context(f"Shared in <#{shared_in}>.", _block_id(cid, step, "shared")))
     blocks.append(
         actions(
             [
                 button("Share to channel", ActionId(cid, step, Action.SHARE), style="primary"),
+                button("Full ranking", ActionId(cid, step, Action.RANKING)),
                 button("Back", ActionId(cid, step, Action.BACK)),
                 button("Restart", ActionId(cid, step, Action.RESTART)),
             ],
@@ -254,6 +321,8 @@ def render(reply: Reply) -> SlackMessage:
         return question_message(reply)
     if isinstance(reply, ResultReply):
         return result_message(reply)
+    if isinstance(reply, RankingReply):
+        return ranking_message(reply)
     if isinstance(reply, WhyReply):
         return why_message(reply)
     if isinstance(reply, StatusReply):

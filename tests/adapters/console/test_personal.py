@@ -112,19 +112,33 @@ def test_the_result_opens_with_a_five_line_summary(env: dict[str, str]) -> None:
     lines = out[out.index("Top pick:") :].split("\n\n")[0].splitlines()
     assert lines == [
         "Top pick: Beta (fit 100%, 4 points)",
-        "  Runner-up: Alpha, 1 points",
-        "  + Beta is built for APIs. (you said: JSON API)",
-        "  + Beta is stable. (you said: Large and long-lived)",
-        "Type details for the whole explanation and its sources; back to change an answer.",
+        "  Runner-up: Alpha, 1 point, 3 behind; widest gap: JSON API (+4)",
+        "  +3 Beta is built for APIs. (you said: JSON API)",
+        "  +1 Beta is stable. (you said: Large and long-lived)",
+        "Type details (points per answer, why not Alpha), ranking (all 3) or back.",
     ]
     assert "Sources:" not in out  # the long part waits for `details`
 
 
-def test_details_shows_the_whole_explanation(env: dict[str, str]) -> None:
+def test_details_shows_every_answers_points_and_why_not_the_runner_up(env: dict[str, str]) -> None:
     code, out, _ = chat(env, "api\nlarge\ndetails\n")
     assert code == EXIT_OK
-    details = out.split("Type details for", 1)[1]
-    for part in ("Why:", "Runner-up: Alpha (1 points)", "Choose it instead for:", "Sources:"):
+    details = out.split("Type details", 1)[1]
+    assert "Top pick: Beta: 4 points, fit 100% (4 of a possible 4)" in details
+    expected = [
+        "Points for Beta, answer by answer:",
+        "  +3 Beta is built for APIs. (you said: JSON API)",
+        "  +1 Beta is stable. (you said: Large and long-lived)",
+        "  = 4 points",
+        "Why not Alpha (runner-up, 1 point): 3 behind, from these answers:",
+        "  +4 JSON API: Beta +3, Alpha -1",
+        "  -1 Large and long-lived: Beta +1, Alpha +2",
+        "  Reconsider if this matters most: Alpha has long support.",
+        "  Choose it instead for: Sites with editors.",
+    ]
+    start = details.index(expected[0])
+    assert details[start:].splitlines()[: len(expected)] == expected
+    for part in ("The others: Gamma 0", "Sources:", "Type ranking for all 3 with their points"):
         assert part in details
 
 
@@ -135,7 +149,7 @@ def test_details_on_a_terminal_goes_through_the_pager(env: dict[str, str], tmp_p
     assert code == EXIT_OK
     text = paged.read_text()
     assert "Sources:" in text
-    assert "Runner-up: Alpha (1 points)" in text
+    assert "Why not Alpha (runner-up, 1 point): 3 behind" in text
     assert "Sources:" not in out  # it went to the pager, not past the summary
 
 

@@ -76,24 +76,41 @@ async def test_whole_flow_edits_in_place_and_ends_with_the_result(bot: Bot) -> N
 
     assert result.body["type"] == 7  # the same message, edited
     top = embed(result)
-    assert top["title"] == "Top pick: Alpha (100% fit)"
+    assert top["title"] == "Top pick: Alpha (fit 100%, 5 points)"
+    assert top["description"].startswith("5 points, fit 100% (5 of a possible 5)")
     assert "Alpha does pages." in top["description"]
-    assert "Alpha ships an admin. (you said: Yes, an admin)" in field(result, "Why it fits")
-    assert field(result, "Runner-up").startswith("Beta: 0 points")
+    assert field(result, "Points for Alpha").splitlines() == [
+        "**+3** Alpha renders pages. (you said: Web pages)",
+        "**+2** Alpha ships an admin. (you said: Yes, an admin)",
+        "= 5 points",
+    ]
+    assert field(result, "Why not Beta").splitlines() == [
+        "0 points, 5 behind, from these answers:",
+        "**+3** Web pages: Alpha +3, Beta 0",
+        "**+2** Yes, an admin: Alpha +2, Beta 0",
+        "Choose it instead for: JSON APIs.",
+    ]
     assert "AlphaAdmin" in field(result, "Start with")
     assert "https://example.org/one" in field(result, "Sources")
     assert [b["label"] for b in components(result)[0]["components"]] == [
         "Share in channel",
+        "Full ranking",
         "Back",
         "Restart",
     ]
 
 
-async def test_concerns_are_listed_when_an_answer_counts_against_the_top_pick(bot: Bot) -> None:
+async def test_why_not_the_runner_up_shows_the_answers_that_separated_them_and_by_how_much(bot: Bot) -> None:
     result = await start_and_answer(bot, "JSON API", "Large and long-lived")
     assert embed(result)["title"].startswith("Top pick: Beta")
-    runner = field(result, "Runner-up: Alpha")
-    assert "Alpha: 1 points against 4" in runner
+    assert "**-1** Alpha needs an add-on" not in field(result, "Points for Beta")
+    why_not = field(result, "Why not Alpha").splitlines()
+    assert why_not[:3] == [
+        "1 point, 3 behind, from these answers:",
+        "**+4** JSON API: Beta +3, Alpha -1",
+        "**-1** Large and long-lived: Beta +1, Alpha +2",
+    ]
+    assert "Reconsider if this matters most: Alpha has long support." in why_not
 
 
 async def test_share_posts_the_result_publicly_naming_its_owner(bot: Bot) -> None:

@@ -11,7 +11,7 @@ from adapters.discord.render.personal import render, result_embed
 from bot.matching import Choice
 from bot.pack.model import Companion, Source
 from bot.personal.replies import Answered, QuestionReply, ResultReply, StatusReply
-from bot.ranking import Reason, Recommendation, Score
+from bot.ranking import AnswerGap, AnswerPoints, Reason, Recommendation, Score
 
 LONG = "x" * 300
 
@@ -40,6 +40,12 @@ def huge_result() -> ResultReply:
         companions=tuple(Companion("C" * 100, "W" * 400, ("s1",)) for _ in range(25)),
         sources=tuple(Source(f"s{n}", "https://example.org/" + "u" * 200, "T" * 300) for n in range(60)),
         notes=tuple("note " + LONG for _ in range(25)),
+        top_points=tuple(
+            AnswerPoints(r.question_id, r.option_id, r.answer, r.weight, (r,))
+            for r in (*top.reasons_for, *top.reasons_against)
+        ),
+        why_not_runner_up=tuple(AnswerGap(f"q{n}", f"o{n}", "A" * 75, 3, -2) for n in range(25)),
+        possible=120,
     )
     return ResultReply(
         conversation_id="c" * 22,
@@ -61,8 +67,10 @@ def test_a_huge_result_fits_every_embed_limit() -> None:
     assert all(len(f.name or "") <= 256 and len(f.value or "") <= 1024 for f in embed.fields)
     assert len(embed.footer.text or "") <= 2048
     assert embed.title == "Top pick: " + "N" * 245 + "…"
-    names = [f.name for f in embed.fields]
-    assert names[:2] == ["Why it fits", "Concerns"]
+    names = [f.name or "" for f in embed.fields]
+    assert names[0] == clip("Points for " + "N" * 300, 100)
+    assert (embed.fields[0].value or "").startswith("**+3** ")  # each answer keeps its points
+    assert any(name.startswith("Why not Beta") for name in names)
     assert "Sources" in names  # sources are shortened, not dropped
 
 

@@ -86,6 +86,7 @@ async def test_sync_publishes_the_command_globally(fake_api: FakeDiscordApi, set
         "help",
         "status",
         "result",
+        "ranking",
         "restart",
         "forget",
         "team",

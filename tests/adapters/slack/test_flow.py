@@ -23,6 +23,17 @@ def buttons(post: WebhookPost) -> dict[str, str]:
     return out
 
 
+def read(post: WebhookPost) -> str:
+    """What a user reads in a posted message: every section and context text, in order."""
+    out = []
+    for block in post.body.get("blocks", []):
+        if block["type"] == "section":
+            out.append(block["text"]["text"])
+        elif block["type"] == "context":
+            out += [e["text"] for e in block["elements"]]
+    return "\n".join(out)
+
+
 def header(post: WebhookPost) -> str:
     return str(next(b["text"]["text"] for b in post.body["blocks"] if b["type"] == "header"))
 
@@ -48,11 +59,14 @@ async def test_slash_command_to_result_by_clicking(slack: SlackHarness) -> None:
     result = await fake.next_post()
     assert result.body["replace_original"] is True
     assert header(result) == "Top pick: Beta"
-    assert "Beta is built for APIs." in result.text  # a reason
-    assert "Alpha needs an add-on" not in result.text or "Runner-up" in result.text
-    assert "Runner-up: Alpha" in result.text
+    shown = read(result)
+    assert "*Beta*: 4 points, fit 100% (4 of a possible 4)" in shown
+    assert "• *+3* Beta is built for APIs. _(you said: JSON API)_" in shown  # points per answer
+    assert "• *+1* Beta is stable. _(you said: Large and long-lived)_\n*= 4 points*" in shown
+    assert "*Why not Alpha* (runner-up, 1 point): 3 behind, from these answers:" in shown
+    assert "• *+4* JSON API: Beta +3, Alpha -1\n• *-1* Large and long-lived: Beta +1, Alpha +2" in shown
     assert "https://example.org/two" in result.text  # sources as links
-    assert {"Share to channel", "Back", "Restart"} <= set(buttons(result))
+    assert list(buttons(result)) == ["Share to channel", "Full ranking", "Back", "Restart"]
 
 
 async def test_replies_through_bolts_own_respond_too(slack: SlackHarness) -> None:

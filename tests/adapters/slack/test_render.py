@@ -21,7 +21,7 @@ from bot.personal.replies import (
     StatusReply,
     WhyReply,
 )
-from bot.ranking import Reason, Recommendation, Score
+from bot.ranking import AnswerGap, AnswerPoints, Reason, Recommendation, Score
 
 
 def question(
@@ -48,6 +48,17 @@ def validate(message: kit.SlackMessage) -> None:
     for block in message.blocks:
         Block.parse(block).to_dict()  # type: ignore[union-attr]
         assert len(block.get("block_id", "")) <= 255
+
+
+def texts(message: kit.SlackMessage) -> str:
+    """Every mrkdwn text of a message's sections and contexts, one after another."""
+    out = []
+    for block in message.blocks:
+        if block["type"] == "section":
+            out.append(block["text"]["text"])
+        elif block["type"] == "context":
+            out += [e["text"] for e in block["elements"]]
+    return "\n".join(out)
 
 
 def elements(message: kit.SlackMessage, block_suffix: str) -> list[dict[str, object]]:
@@ -118,9 +129,9 @@ def test_pack_text_cannot_mention_or_link() -> None:
 
 def _result(reasons: int = 2) -> ResultReply:
     reason = Reason("q", "o", "Yes", 2, "A good reason.", ("s1",))
-    top = Score(
-        "alpha", "Alpha", 9, tuple([reason] * reasons), (Reason("q", "o", "No", -1, "A concern.", ()),)
-    )
+    concern = Reason("q2", "o2", "No", -1, "A concern.", ())
+    top = Score("alpha", "Alpha", 9, tuple([reason] * reasons), (concern,))
+    top_points = tuple(AnswerPoints(f"q{n}", "o", "Yes", 2, (reason,)) for n in range(reasons))
     runner = Score("beta", "Beta", 5, (), ())
     rec = Recommendation(
         ranking=(top, runner, Score("gamma", "Gamma", 1, (), ())),
@@ -132,6 +143,9 @@ def _result(reasons: int = 2) -> ResultReply:
         companions=(Companion("AlphaREST", "APIs on Alpha.", ()),),
         sources=(Source("s1", "https://example.org/one", "Source one"),),
         notes=(),
+        top_points=(*top_points, AnswerPoints("q2", "o2", "No", -1, (concern,))),
+        why_not_runner_up=(AnswerGap("q0", "o", "Yes", 2, 0), AnswerGap("q2", "o2", "No", -1, 1)),
+        possible=11,
     )
     return ResultReply(
         conversation_id="cid123",
@@ -147,27 +161,28 @@ def _result(reasons: int = 2) -> ResultReply:
 def test_result_has_pick_fit_reasons_concerns_runner_up_companions_sources_and_share() -> None:
     message = blocks.result_message(_result())
     validate(message)
-    shown = str(message.blocks)
+    shown = texts(message)
     assert message.blocks[0] == {
         "type": "header",
         "block_id": "cid123:7:r:head",
         "text": {"type": "plain_text", "text": "Top pick: Alpha", "emoji": True},
     }
     for expected in (
-        "fit 82%",
-        "A good reason.",
-        "*Concerns*",
-        "A concern.",
-        "Runner-up: Beta",
-        "Beta is lighter.",
+        "*Alpha*: 9 points, fit 82% (9 of a possible 11)",
+        "*Points for Alpha, answer by answer*\n• *+2* A good reason. _(you said: Yes)_",
+        "• *-1* A concern. _(you said: No)_\n*= 9 points*",
+        "*Why not Beta* (runner-up, 5 points): 4 behind, from these answers:",
+        "• *+2* Yes: Alpha +2, Beta 0\n• *-2* No: Alpha -1, Beta +1",
+        "• Reconsider if this matters most: Beta is lighter.",
         "AlphaREST",
         "<https://example.org/one|Source one>",
-        "Also ranked: Gamma 1",
+        "The others: Gamma 1",
     ):
         assert expected in shown
-    share = elements(message, ":nav")[0]
-    assert share["text"]["text"] == "Share to channel"  # type: ignore[index]
-    assert ActionId.decode(str(share["value"])) == ActionId("cid123", 7, Action.SHARE)
+    nav = elements(message, ":nav")
+    assert [e["text"]["text"] for e in nav] == ["Share to channel", "Full ranking", "Back", "Restart"]  # type: ignore[index]
+    assert ActionId.decode(str(nav[0]["value"])) == ActionId("cid123", 7, Action.SHARE)
+    assert ActionId.decode(str(nav[1]["value"])) == ActionId("cid123", 7, Action.RANKING)
 
 
 def test_a_huge_result_still_fits_in_one_message() -> None:

@@ -21,7 +21,15 @@ from bot.errors import (
 from bot.pack.registry import PackRegistry
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
-from bot.personal.replies import Notice, Offer, QuestionReply, ResultReply, StatusReply, WhyReply
+from bot.personal.replies import (
+    Notice,
+    Offer,
+    QuestionReply,
+    RankingReply,
+    ResultReply,
+    StatusReply,
+    WhyReply,
+)
 from bot.store.sqlite import SqliteStore
 from tests.conftest import Clock
 
@@ -311,3 +319,94 @@ async def test_share_before_the_result_is_refused(engine: Engine, alice: Actor) 
     first = await engine.start(alice)
     with pytest.raises(StaleAnswer):
         await engine.share(alice, conversation_id=first.conversation_id, step=first.step)
+
+
+# --- explanations with points: the full ranking, typed answers echoed -----------------------
+
+
+async def test_ranking_lists_every_subject_with_the_answers_that_gave_its_points(
+    engine: Engine, alice: Actor
+) -> None:
+    first = await engine.start(alice)
+    assert isinstance(first, QuestionReply)
+    await engine.answer(alice, conversation_id=first.conversation_id, step=first.step, option_id="api")
+    done = await engine.answer_text(alice, "Large and long-lived")
+    assert isinstance(done, ResultReply)
+    ranking = await engine.ranking(alice, conversation_id=done.conversation_id, step=done.step)
+    assert isinstance(ranking, RankingReply)
+    assert ranking.finished
+    assert ranking.answered == 2
+    rows = [(s.place, s.name, s.points, [(a.answer, a.points) for a in s.answers]) for s in ranking.subjects]
+    assert rows == [
+        (1, "Beta", 4, [("JSON API", 3), ("Large and long-lived", 1)]),
+        (2, "Alpha", 1, [("Large and long-lived", 2), ("JSON API", -1)]),
+        (3, "Gamma", 0, []),
+    ]
+
+
+async def test_subjects_on_equal_points_share_a_place_and_a_tie_at_the_top_says_how_it_was_broken(
+    engine: Engine, alice: Actor
+) -> None:
+    await engine.start(alice)
+    ranking = await engine.ranking(alice)  # typed `ranking` before any answer: the ranking so far
+    assert isinstance(ranking, RankingReply)
+    assert not ranking.finished
+    assert [(s.place, s.points) for s in ranking.subjects] == [(1, 0), (1, 0), (1, 0)]
+    assert ranking.tie_rule  # the pack's tie rule, since the top two are level
+
+
+async def test_full_ranking_from_a_button_refuses_someone_elses_or_an_old_result(
+    engine: Engine, alice: Actor, bob: Actor
+) -> None:
+    done = await _finished(engine, alice)
+    await engine.start(bob)
+    with pytest.raises(NotYourConversation):
+        await engine.ranking(bob, conversation_id=done.conversation_id, step=done.step)
+    await engine.back(alice, conversation_id=done.conversation_id, step=done.step)
+    with pytest.raises(StaleAnswer):
+        await engine.ranking(alice, conversation_id=done.conversation_id, step=done.step)
+
+
+@pytest.mark.parametrize(
+    ("typed", "taken_as"),
+    [
+        ("api", "JSON API"),  # the option's id
+        ("rest", "JSON API"),  # a synonym
+        ("2", "JSON API"),  # a number
+        ("json", "JSON API"),  # a prefix
+        ("a REST API for our app", "JSON API"),  # a phrase
+        ("JSON API", ""),  # the label itself: nothing to echo
+        ("json api.", ""),  # the label, case and a final dot aside
+    ],
+)
+async def test_a_typed_answer_is_echoed_as_understood_unless_it_was_the_label(
+    engine: Engine, alice: Actor, typed: str, taken_as: str
+) -> None:
+    await engine.start(alice)
+    reply = await engine.answer_text(alice, typed)
+    assert isinstance(reply, QuestionReply)
+    assert reply.prompt == "How big is it?"
+    assert reply.taken_as == taken_as
+
+
+async def test_the_typed_answer_that_finishes_is_echoed_on_the_result(engine: Engine, alice: Actor) -> None:
+    await engine.start(alice)
+    await engine.answer_text(alice, "html")
+    done = await engine.answer_text(alice, "yes")
+    assert isinstance(done, ResultReply)
+    assert done.taken_as == "Yes, an admin"
+    clicked = await engine.result(alice)  # the same result asked for again: nothing was typed
+    assert isinstance(clicked, ResultReply)
+    assert clicked.taken_as == ""
+
+
+@pytest.mark.parametrize("typed", ["-1", "0", "+1", "-0"])
+async def test_negative_or_zero_numbers_are_refused_and_change_nothing(
+    engine: Engine, alice: Actor, typed: str
+) -> None:
+    await engine.start(alice)
+    with pytest.raises(UnknownAnswer):
+        await engine.answer_text(alice, typed)
+    status = await engine.status(alice)
+    assert isinstance(status, StatusReply)
+    assert status.answered == ()
