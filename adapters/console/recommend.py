@@ -74,10 +74,25 @@ def recommendation_json(pack: Pack, path: tuple[tuple[str, str], ...], rec: Reco
         "top": rec.top.subject_id,
         "runner_up": rec.runner_up.subject_id if rec.runner_up else None,
         "fit": rec.fit,
+        "possible": rec.possible,
+        "margin": rec.margin,
         "close_call": rec.close_call,
         "tie_broken": rec.tie_broken,
         "tie_rule": rec.tie_rule,
         "ranking": [{"id": s.subject_id, "name": s.name, "points": s.points} for s in rec.ranking],
+        "points_by_answer": [
+            {"question": a.question_id, "answer": a.option_id, "points": a.points} for a in rec.top_points
+        ],
+        "why_not_runner_up": [
+            {
+                "question": g.question_id,
+                "answer": g.option_id,
+                "top": g.top_points,
+                "runner_up": g.runner_up_points,
+                "gap": g.gap,
+            }
+            for g in rec.why_not_runner_up
+        ],
         "reasons_for": reasons(rec.top.reasons_for),
         "reasons_against": reasons(rec.top.reasons_against),
         "reconsider": reasons(rec.reconsider),

@@ -62,7 +62,7 @@ def _runner_up_gap(rec: Recommendation) -> str:
     if rec.close_call:
         return gap + ": a close call, either is a sound choice"
     widest = widest_gap(rec)
-    return gap + (f"; widest gap: {widest.answer} ({signed(widest.gap)})" if widest else "")
+    return gap + (f'; widest gap: "{widest.answer}" ({signed(widest.gap)})' if widest else "")
 
 
 def render_recommendation(
@@ -90,7 +90,7 @@ def render_recommendation(
     if runner is not None:
         lines.append(f"Why not {runner.name} (runner-up, {points(runner.points)}): {_why_not_tail(rec)}")
         lines += [
-            f"  {signed(g.gap)} {g.answer}: {gap_detail(g, top=top.name, runner_up=runner.name)}"
+            f'  {signed(g.gap)} "{g.answer}" gave {gap_detail(g, top=top.name, runner_up=runner.name)}'
             for g in rec.why_not_runner_up
         ]
         for reason in rec.reconsider:

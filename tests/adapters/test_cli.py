@@ -99,6 +99,12 @@ def test_recommend_answers_a_whole_path_as_json(env: dict[str, str]) -> None:
     assert data["top"] == "beta"
     assert data["path"] == ["kind=api", "size=large"]
     assert data["reasons_for"][0]["reason"] == "Beta is built for APIs."
+    assert (data["fit"], data["possible"], data["margin"]) == (100, 4, 3)
+    assert data["points_by_answer"] == [
+        {"question": "kind", "answer": "api", "points": 3},
+        {"question": "size", "answer": "large", "points": 1},
+    ]
+    assert [g["gap"] for g in data["why_not_runner_up"]] == [4, -1]  # they sum to the margin
 
 
 def test_recommend_incomplete_path_says_what_to_add(env: dict[str, str]) -> None:

@@ -124,7 +124,7 @@ def _runner_up_line(rec: Recommendation) -> str:
     if rec.tie_broken:
         return f"Runner-up: {runner.name} (level on points; {rec.tie_rule})"
     widest = widest_gap(rec)
-    why = f"; widest gap: {widest.answer} {signed(widest.gap)}" if widest else ""
+    why = f'; widest gap: "{widest.answer}" {signed(widest.gap)}' if widest else ""
     return f"Runner-up: {runner.name} ({points(runner.points)}, {behind(rec)}{why})"
 
 
@@ -153,7 +153,7 @@ def _why_not(embed: discord.Embed, rec: Recommendation, reconsider_when: tuple[s
     else:
         parts = [(f"{points(runner.points)}, {behind(rec)}, from these answers:", "", "")]
     parts += [
-        (f"**{signed(g.gap)}** ", g.answer, f": {gap_detail(g, top=top.name, runner_up=runner.name)}")
+        (f'**{signed(g.gap)}** "', g.answer, f'" gave {gap_detail(g, top=top.name, runner_up=runner.name)}')
         for g in rec.why_not_runner_up
     ]
     parts += [("Reconsider if this matters most: ", r.text, "") for r in rec.reconsider]
@@ -219,8 +219,9 @@ def render_result(reply: ResultReply) -> Rendered:
 
 def ranking_lines(reply: RankingReply, budget: int) -> list[str]:
     """One line per subject within `budget` characters: when all of them in full would not fit,
-    the longest lists of answers are cut, so every subject keeps its place and points."""
-    return fit_lines(
+    the longest lists of answers are cut, so every subject keeps its place and points; only a
+    pack of well over a hundred subjects ends with "…and N more"."""
+    lines = fit_lines(
         [
             (
                 f"**{s.place}. {s.name}**: {points(s.points)}",
@@ -232,6 +233,15 @@ def ranking_lines(reply: RankingReply, budget: int) -> list[str]:
         ],
         budget,
     )
+    if sum(len(line) + 1 for line in lines) - 1 <= budget:
+        return lines
+    room = budget - len(f"\n…and {len(lines)} more")
+    used = -1
+    for count, line in enumerate(lines):
+        used += len(line) + 1
+        if used > room:
+            return [*lines[:count], f"…and {len(lines) - count} more"]
+    return lines
 
 
 def render_ranking(reply: RankingReply) -> Rendered:

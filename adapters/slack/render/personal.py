@@ -23,9 +23,7 @@ from adapters.slack.render.blocks import (
     section,
     sections,
 )
-from bot.pack.limits import (
-    SLACK_HEADER_TEXT,
-)
+from bot.pack.limits import SLACK_BLOCKS, SLACK_HEADER_TEXT, SLACK_SECTION_TEXT
 from bot.personal.replies import (
     Notice,
     Offer,
@@ -40,6 +38,8 @@ from bot.ranking import AnswerPoints, Recommendation, strongest_first
 
 RANKING_LINE = 1000
 """One subject's line in the full ranking: its answers are cut before they crowd out the rest."""
+RANKING_SECTIONS = SLACK_BLOCKS - 2
+"""Sections the full ranking may fill, leaving room for its tie note within Slack's 50 blocks."""
 START_ACTION = "adv_start"
 """The Start button under an app mention: no conversation exists yet, so it carries none."""
 
@@ -139,7 +139,7 @@ def _why_not_lines(rec: Recommendation, reconsider_when: tuple[str, ...]) -> tup
         tail = f"{behind(rec)}, from these answers:"
     heading = f"*Why not {escape(runner.name)}* (runner-up, {points(runner.points)}): {tail}"
     lines = [
-        f"• *{signed(g.gap)}* {escape(g.answer)}: "
+        f"• *{signed(g.gap)}* “{escape(g.answer)}” gave "
         + escape(gap_detail(g, top=top.name, runner_up=runner.name))
         for g in rec.why_not_runner_up
     ]
@@ -210,17 +210,19 @@ def ranking_message(reply: RankingReply) -> SlackMessage:
     count = reply.answered
     after = "no answers yet" if count == 0 else f"after {count} answer" + ("" if count == 1 else "s")
     heading = f"*Full ranking{so_far}* · {escape(reply.advisor_title)}, {after}"
-    lines = []
+    lines = [heading]
     for subject in reply.subjects:
         given = ", ".join(f"{signed(a.points)} “{escape(a.answer)}”" for a in subject.answers)
         lines.append(
-            clip(
-                f"*{subject.place}. {escape(subject.name)}*: {points(subject.points)}"
-                + (f" · {given}" if given else " · no answer moved it"),
-                RANKING_LINE,
-            )
+            f"*{subject.place}. {escape(subject.name)}*: {points(subject.points)}"
+            + (f" · {given}" if given else " · no answer moved it")
         )
-    blocks = sections(lines, _block_id(cid, step, "ranking"), heading=heading)
+    # Every subject gets a line within RANKING_SECTIONS sections: the more there are, the
+    # sooner each line's answers are cut (its place, name and points come first).
+    per_section = -(-len(lines) // RANKING_SECTIONS)
+    width = min(RANKING_LINE, SLACK_SECTION_TEXT // per_section - 1)
+    lines = [clip(line, width) for line in lines]
+    blocks = sections(lines, _block_id(cid, step, "ranking"))
     if reply.tie_rule:
         blocks.append(context(f"Level at the top: {escape(reply.tie_rule)}", _block_id(cid, step, "tie")))
     listed = ", ".join(f"{s.place}. {s.name} {s.points}" for s in reply.subjects)

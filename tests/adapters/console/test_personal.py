@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import EXIT_OK, EXIT_USAGE, main
-from tests.conftest import TINY
+from tests.conftest import PYTHON_WEB, TINY
 
 ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -112,7 +112,7 @@ def test_the_result_opens_with_a_five_line_summary(env: dict[str, str]) -> None:
     lines = out[out.index("Top pick:") :].split("\n\n")[0].splitlines()
     assert lines == [
         "Top pick: Beta (fit 100%, 4 points)",
-        "  Runner-up: Alpha, 1 point, 3 behind; widest gap: JSON API (+4)",
+        '  Runner-up: Alpha, 1 point, 3 behind; widest gap: "JSON API" (+4)',
         "  +3 Beta is built for APIs. (you said: JSON API)",
         "  +1 Beta is stable. (you said: Large and long-lived)",
         "Type details (points per answer, why not Alpha), ranking (all 3) or back.",
@@ -131,8 +131,8 @@ def test_details_shows_every_answers_points_and_why_not_the_runner_up(env: dict[
         "  +1 Beta is stable. (you said: Large and long-lived)",
         "  = 4 points",
         "Why not Alpha (runner-up, 1 point): 3 behind, from these answers:",
-        "  +4 JSON API: Beta +3, Alpha -1",
-        "  -1 Large and long-lived: Beta +1, Alpha +2",
+        '  +4 "JSON API" gave Beta +3, Alpha -1',
+        '  -1 "Large and long-lived" gave Beta +1, Alpha +2',
         "  Reconsider if this matters most: Alpha has long support.",
         "  Choose it instead for: Sites with editors.",
     ]
@@ -194,6 +194,87 @@ def test_a_piped_mistake_exits_2_after_saying_so(env: dict[str, str]) -> None:
     assert code == EXIT_USAGE
     assert "'maybe' is not one of the options" in err
     assert "Top pick" not in out
+
+
+# --- explanations with points: Taken as, ranking, refusals -----------------------------------
+
+
+def test_a_typed_answer_is_echoed_as_understood_before_what_follows(env: dict[str, str]) -> None:
+    code, out, _ = chat(env, "rest\n2\n")
+    assert code == EXIT_OK
+    blocks = out.split("\n\n")
+    at = blocks.index("Taken as: JSON API")  # "rest" is a synonym
+    assert blocks[at + 1].startswith("Question 2 (the last): How big is it?")
+    result = next(b for b in blocks if "Top pick" in b).splitlines()
+    assert result[:2] == ["Taken as: Large and long-lived", "Top pick: Beta (fit 100%, 4 points)"]
+
+
+def test_an_answer_typed_as_its_label_is_not_echoed(env: dict[str, str]) -> None:
+    code, out, _ = chat(env, "json api\nLarge and long-lived\n")
+    assert code == EXIT_OK
+    assert "Taken as" not in out
+    assert "Top pick: Beta" in out
+
+
+def test_ranking_lists_every_subject_with_its_points_and_answers(env: dict[str, str]) -> None:
+    code, out, _ = chat(env, "JSON API\nLarge and long-lived\nranking\n")
+    assert code == EXIT_OK
+    ranking = out[out.index("Tiny test advisor: full ranking") :].split("\n\n")[0].splitlines()
+    assert ranking == [
+        "Tiny test advisor: full ranking (after 2 answers)",
+        '  1. Beta   4 points  +3 "JSON API", +1 "Large and long-lived"',
+        '  2. Alpha  1 point   +2 "Large and long-lived", -1 "JSON API"',
+        "  3. Gamma  0 points  (no answer moved it)",
+    ]
+
+
+def test_ranking_before_the_end_is_the_ranking_so_far_and_the_question_waits(env: dict[str, str]) -> None:
+    code, out, _ = chat(env, "Web pages\nranking\n", typed=True)
+    assert code == EXIT_OK
+    after = out[out.index("full ranking so far (after 1 answer)") :]
+    assert '1. Alpha  3 points  +3 "Web pages"' in after
+    assert "Question 2 of about 3: Do editors need an admin?" in after  # shown again
+
+
+@pytest.mark.parametrize("typed", ["-1", "0", "+1"])
+def test_negative_or_zero_numbers_are_refused_and_the_question_asked_again(
+    env: dict[str, str], typed: str
+) -> None:
+    code, out, _ = chat(env, f"{typed}\n", typed=True)
+    assert code == EXIT_OK
+    assert f"'{typed}' is not one of the options. Answer with a number or a label: 1. Web pages" in out
+    assert out.count("Question 1 of about 3: What are you building?") == 2
+    assert "Taken as" not in out
+
+
+def test_the_shipped_pack_explains_a_django_teams_api_with_points(env: dict[str, str]) -> None:
+    """The issue's case: "django" at the first question is read as the existing Django app."""
+    out = io.StringIO()
+    answers = "django\napi\nordinary\nLong support; rare upgrades\nServers or containers\nranking\n"
+    code = main(
+        ["chat", "--pack", str(PYTHON_WEB), "--user", "dj"],
+        stdin=io.StringIO(answers + "details\n"),
+        stdout=out,
+        stderr=io.StringIO(),
+        environ=env,
+    )
+    text = out.getvalue()
+    assert code == EXIT_OK
+    assert text.startswith("Question 1 of about")
+    assert "Taken as: An existing Django app\n\nQuestion 2" in text
+    assert "Taken as: A JSON API" in text
+    assert "Taken as: Ordinary request/response" in text
+    assert "Taken as: Long support" not in text  # typed as the label
+    assert "Top pick: Django (fit 100%, 12 points)" in text
+    assert '  Runner-up: Falcon, 2 points, 10 behind; widest gap: "An existing Django app" (+5)' in text
+    ranking = text[text.index("full ranking (after 5 answers)") :].split("\n\n")[0].splitlines()[1:]
+    assert len(ranking) == 12  # every framework of the pack
+    assert ranking[0].split()[:4] == ["1.", "Django", "12", "points"]
+    details = text[text.index("Points for Django, answer by answer:") :]
+    assert "  +5 You already run Django; building on it avoids a rewrite." in details
+    assert "  = 12 points" in details
+    assert "Why not Falcon (runner-up, 2 points): 10 behind, from these answers:" in details
+    assert '  +5 "An existing Django app" gave Django +5, Falcon 0' in details
 
 
 # --- the real thing: a pseudo-terminal --------------------------------------------------------

@@ -39,7 +39,7 @@ async def test_personal_messages_say_in_plain_text_what_their_embed_shows(bot: B
     result = await bot.click(ANN, custom_id(second, "Yes, an admin"), components(second))
     assert content(result.body["data"]).splitlines() == [
         "Top pick: Alpha (fit 100%, 5 points)",
-        "Runner-up: Beta (0 points, 5 behind; widest gap: Web pages +3)",
+        'Runner-up: Beta (0 points, 5 behind; widest gap: "Web pages" +3)',
         "+3 Alpha renders pages.",
         "+2 Alpha ships an admin.",
     ]

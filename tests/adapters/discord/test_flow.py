@@ -86,8 +86,8 @@ async def test_whole_flow_edits_in_place_and_ends_with_the_result(bot: Bot) -> N
     ]
     assert field(result, "Why not Beta").splitlines() == [
         "0 points, 5 behind, from these answers:",
-        "**+3** Web pages: Alpha +3, Beta 0",
-        "**+2** Yes, an admin: Alpha +2, Beta 0",
+        '**+3** "Web pages" gave Alpha +3, Beta 0',
+        '**+2** "Yes, an admin" gave Alpha +2, Beta 0',
         "Choose it instead for: JSON APIs.",
     ]
     assert "AlphaAdmin" in field(result, "Start with")
@@ -107,8 +107,8 @@ async def test_why_not_the_runner_up_shows_the_answers_that_separated_them_and_b
     why_not = field(result, "Why not Alpha").splitlines()
     assert why_not[:3] == [
         "1 point, 3 behind, from these answers:",
-        "**+4** JSON API: Beta +3, Alpha -1",
-        "**-1** Large and long-lived: Beta +1, Alpha +2",
+        '**+4** "JSON API" gave Beta +3, Alpha -1',
+        '**-1** "Large and long-lived" gave Beta +1, Alpha +2',
     ]
     assert "Reconsider if this matters most: Alpha has long support." in why_not
 
@@ -222,3 +222,48 @@ def _click(button: str, on: Call) -> dict[str, Any]:
     from tests.fakes.discord_api import click_payload
 
     return click_payload(ANN, custom_id=button, components=components(on))
+
+
+# --- Full ranking -------------------------------------------------------------------------
+
+
+async def test_full_ranking_opens_privately_with_every_subject_and_its_points(bot: Bot) -> None:
+    result = await start_and_answer(bot, "JSON API", "Large and long-lived")
+
+    ranking = await bot.click(ANN, custom_id(result, "Full ranking"), components(result))
+
+    assert ranking.body["type"] == 4  # a new private message: the result stays as it is
+    assert ranking.body["data"]["flags"] == EPHEMERAL
+    shown = embed(ranking)
+    assert shown["title"] == "Full ranking, after 2 answers"
+    assert shown["description"].splitlines() == [
+        '**1. Beta**: 4 points · +3 "JSON API", +1 "Large and long-lived"',
+        '**2. Alpha**: 1 point · +2 "Large and long-lived", -1 "JSON API"',
+        "**3. Gamma**: 0 points · no answer moved it",
+    ]
+    assert ranking.body["data"]["content"] == "Full ranking: 1. Beta 4, 2. Alpha 1, 3. Gamma 0"
+
+
+async def test_someone_elses_full_ranking_is_refused_privately(bot: Bot) -> None:
+    result = await start_and_answer(bot, "Web pages", "Yes, an admin")
+    refused = await bot.click(BEN, custom_id(result, "Full ranking"), components(result))
+    assert refused.body["data"]["flags"] == EPHEMERAL
+    assert "belongs to someone else" in refused.body["data"]["content"]
+    assert not refused.body["data"].get("embeds")
+
+
+async def test_the_full_ranking_of_an_old_result_is_refused(bot: Bot) -> None:
+    result = await start_and_answer(bot, "Web pages", "Yes, an admin")
+    back = await bot.click(ANN, custom_id(result, "Back"), components(result))
+    assert "Do editors need an admin?" in embed(back)["description"]
+    stale = await bot.click(ANN, custom_id(result, "Full ranking"), components(result))
+    assert stale.body["data"]["flags"] == EPHEMERAL
+    assert "already answered" in stale.body["data"]["content"]
+
+
+async def test_the_ranking_action_shows_the_ranking_so_far(bot: Bot) -> None:
+    await start_and_answer(bot, "Web pages")
+    ranking = await bot.command(ANN, action="ranking")
+    assert ranking.body["data"]["flags"] == EPHEMERAL
+    assert embed(ranking)["title"] == "Full ranking so far, after 1 answer"
+    assert embed(ranking)["description"].splitlines()[0] == '**1. Alpha**: 3 points · +3 "Web pages"'

@@ -153,3 +153,28 @@ async def test_every_message_of_the_tiny_flow_is_within_limits(bot: Bot) -> None
         )
         call = await bot.click(ANN, button, call.body["data"]["components"])
         assert_within_discord_limits(call)
+
+
+async def test_the_full_ranking_of_the_widest_result_fits_too(
+    make_bot: MakeBot, tmp_path: Path, tiny_path: Path, clock: Clock
+) -> None:
+    bot, store = await wide_bot(make_bot, tmp_path, tiny_path, clock)
+    try:
+        first = await bot.command(ANN)
+        select = select_of(first)
+        rows = first.body["data"]["components"]
+        result = await bot.click(ANN, select["custom_id"], rows, values=[select["options"][0]["value"]])
+        full = next(
+            b["custom_id"]
+            for r in result.body["data"]["components"]
+            for b in r["components"]
+            if b.get("label") == "Full ranking"
+        )
+        ranking = await bot.click(ANN, full, result.body["data"]["components"])
+    finally:
+        await store.close()
+
+    assert_within_discord_limits(result)
+    assert_within_discord_limits(ranking)
+    lines = ranking.body["data"]["embeds"][0]["description"].splitlines()
+    assert [line.split(":")[0] for line in lines] == ["**1. Alpha**", "**1. Beta**", "**1. Gamma**"]

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 
-from adapters.discord.render.common import clip, clip_lines
+from adapters.discord.render.common import Rendered, clip, clip_lines
 from adapters.discord.render.personal import render, result_embed
+from adapters.points import points
 from bot.matching import Choice
 from bot.pack.model import Companion, Source
-from bot.personal.replies import Answered, QuestionReply, ResultReply, StatusReply
+from bot.personal.replies import (
+    Answered,
+    QuestionReply,
+    RankedSubject,
+    RankingReply,
+    ResultReply,
+    StatusReply,
+)
 from bot.ranking import AnswerGap, AnswerPoints, Reason, Recommendation, Score
 
 LONG = "x" * 300
@@ -114,3 +123,49 @@ def test_clip(text: str, limit: int, expected: str) -> None:
 def test_clip_lines_keeps_whole_lines_and_marks_the_cut() -> None:
     assert clip_lines(["aaa", "bbb", "ccc"], 9) == "aaa\nbbb\n…"
     assert clip_lines(["a" * 20], 10) == "a" * 9 + "…"
+
+
+def _ranking(subjects: int, *, name: str = "Subject", answers: int = 11) -> RankingReply:
+    label = "L" * 75  # lint's longest label
+    given = tuple(AnswerPoints(f"q{n}", "o", f"{n} {label}", 5, ()) for n in range(answers))
+    return RankingReply(
+        conversation_id="c" * 22,
+        step=999_999_999,
+        advisor_title="A" * 300,
+        subjects=tuple(
+            RankedSubject(n + 1, f"s{n}", f"{name} {n}", 5 * answers - n, given) for n in range(subjects)
+        ),
+        answered=answers,
+        finished=True,
+        tie_rule="T" * 500,
+    )
+
+
+def within_limits(message: Rendered) -> None:
+    assert 0 < len(message.content or "") <= 2000
+    for shown in message.embeds:
+        assert len(shown) <= 6000
+        assert len(shown.title or "") <= 256
+        assert len(shown.description or "") <= 4096
+        assert len(shown.footer.text or "") <= 2048
+
+
+@pytest.mark.parametrize("subjects", [3, 12, 60, 120])
+def test_the_full_ranking_lists_every_subject_within_discords_limits(subjects: int) -> None:
+    message = render(_ranking(subjects))
+    within_limits(message)
+    lines = (message.embeds[0].description or "").splitlines()
+    assert len(lines) == subjects
+    for n, line in enumerate(lines):  # the more subjects, the shorter each line's answers
+        assert line.startswith(f"**{n + 1}. Subject {n}**: {points(55 - n)} ·")
+        if subjects <= 60:
+            assert line.startswith(f"**{n + 1}. Subject {n}**: {points(55 - n)} · +5 ")
+
+
+def test_a_ranking_too_long_for_one_message_says_how_many_more() -> None:
+    message = render(_ranking(400, name="N" * 40))
+    within_limits(message)
+    lines = (message.embeds[0].description or "").splitlines()
+    assert lines[0].startswith("**1. " + "N" * 40)
+    assert re.fullmatch(r"…and \d+ more", lines[-1])
+    assert len(lines) - 1 + int(lines[-1].split()[1]) == 400

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.adapters.slack.conftest import CHANNEL, SlackHarness
+import pytest
+
+from bot.personal.conversation import ConversationKey
+from tests.adapters.slack.conftest import CHANNEL, TEAM, SlackHarness
 from tests.adapters.slack.test_flow import buttons
 from tests.fakes.slack_api import ApiCall
 
@@ -92,3 +95,37 @@ async def test_resent_event_gets_no_second_reply(slack: SlackHarness) -> None:
         pass
     assert "What are you building?" in (await _reply(slack, "status", "4.2")).body["text"]
     assert slack.fake.api_calls.empty()
+
+
+async def test_a_typed_answer_in_a_dm_is_echoed_as_understood(slack: SlackHarness) -> None:
+    await _reply(slack, "hi", "4.1")
+    second = (await _reply(slack, "rest", "4.2")).body["text"]
+    assert second.startswith("Taken as: JSON API\n\nQuestion 2 (the last): How big is it?")
+    result = (await _reply(slack, "2", "4.3")).body["text"]
+    assert result.startswith("Taken as: Large and long-lived\n\nTiny test advisor: recommendation")
+    assert "  +3 Beta is built for APIs. (you said: JSON API)" in result
+    assert "Why not Alpha (runner-up, 1 point): 3 behind, from these answers:" in result
+    assert '  +4 "JSON API" gave Beta +3, Alpha -1' in result
+    ranking = (await _reply(slack, "ranking", "4.4")).body["text"]
+    assert ranking.splitlines()[1:] == [
+        '  1. Beta   4 points  +3 "JSON API", +1 "Large and long-lived"',
+        '  2. Alpha  1 point   +2 "Large and long-lived", -1 "JSON API"',
+        "  3. Gamma  0 points  (no answer moved it)",
+    ]
+
+
+async def test_a_label_typed_in_a_dm_is_not_echoed(slack: SlackHarness) -> None:
+    await _reply(slack, "hi", "5.1")
+    second = (await _reply(slack, "JSON API", "5.2")).body["text"]
+    assert second.startswith("Question 2 (the last): How big is it?")
+
+
+@pytest.mark.parametrize("typed", ["-1", "0", "+1"])
+async def test_negative_or_zero_numbers_are_refused_in_a_dm(slack: SlackHarness, typed: str) -> None:
+    await _reply(slack, "hi", "6.1")
+    refused = (await _reply(slack, typed, "6.2")).body["text"]
+    assert f"'{typed}' is not one of the options." in refused
+    assert "Answer with a number or a label: 1. Web pages, 2. JSON API, 3. Not sure." in refused
+    state = await slack.store.get(ConversationKey("slack", TEAM, "U1", "tiny"))
+    assert state is not None
+    assert state.answers == ()  # nothing was taken as option 1

@@ -64,7 +64,10 @@ async def test_slash_command_to_result_by_clicking(slack: SlackHarness) -> None:
     assert "• *+3* Beta is built for APIs. _(you said: JSON API)_" in shown  # points per answer
     assert "• *+1* Beta is stable. _(you said: Large and long-lived)_\n*= 4 points*" in shown
     assert "*Why not Alpha* (runner-up, 1 point): 3 behind, from these answers:" in shown
-    assert "• *+4* JSON API: Beta +3, Alpha -1\n• *-1* Large and long-lived: Beta +1, Alpha +2" in shown
+    assert (
+        "• *+4* “JSON API” gave Beta +3, Alpha -1\n• *-1* “Large and long-lived” gave Beta +1, Alpha +2"
+        in shown
+    )
     assert "https://example.org/two" in result.text  # sources as links
     assert list(buttons(result)) == ["Share to channel", "Full ranking", "Back", "Restart"]
 
@@ -241,3 +244,53 @@ async def test_events_url_verification_answers_the_challenge(slack: SlackHarness
     status, text = await slack.post(body, content_type="application/json")
     assert status == 200
     assert "c-123" in text
+
+
+# --- Full ranking -------------------------------------------------------------------------
+
+
+async def test_full_ranking_lists_every_subject_beside_the_result(slack: SlackHarness) -> None:
+    result = await _to_result(slack)
+    await slack.click(buttons(result)["Full ranking"])
+    ranking = await slack.fake.next_post()
+    assert ranking.body["response_type"] == "ephemeral"
+    assert ranking.body["replace_original"] is False  # the result stays where it is
+    assert read(ranking).splitlines() == [
+        "*Full ranking* · Tiny test advisor, after 2 answers",
+        "*1. Beta*: 4 points · +3 “JSON API”, +1 “Large and long-lived”",
+        "*2. Alpha*: 1 point · +2 “Large and long-lived”, -1 “JSON API”",
+        "*3. Gamma*: 0 points · no answer moved it",
+    ]
+    assert ranking.body["text"] == "Full ranking: 1. Beta 4, 2. Alpha 1, 3. Gamma 0"
+
+
+async def test_someone_elses_full_ranking_is_refused(slack: SlackHarness) -> None:
+    result = await _to_result(slack)
+    await slack.click(buttons(result)["Full ranking"], user="U2")
+    refused = await slack.fake.next_post()
+    assert refused.body["replace_original"] is False
+    assert "belongs to someone else" in refused.text
+    assert "Beta" not in refused.text
+
+
+async def test_the_full_ranking_of_an_old_result_is_refused(slack: SlackHarness) -> None:
+    result = await _to_result(slack)
+    await slack.click(buttons(result)["Back"])
+    assert "How big is it?" in (await slack.fake.next_post()).text
+    await slack.click(buttons(result)["Full ranking"])
+    refused = await slack.fake.next_post()
+    assert "already answered" in refused.text
+    assert "Full ranking" not in read(refused)
+
+
+async def test_the_ranking_subcommand_shows_the_ranking_so_far(slack: SlackHarness) -> None:
+    await slack.command()
+    first = await slack.fake.next_post()
+    await slack.click(buttons(first)["Web pages"])
+    await slack.fake.next_post()
+    await slack.command("ranking")
+    ranking = await slack.fake.next_post()
+    assert read(ranking).splitlines()[:2] == [
+        "*Full ranking so far* · Tiny test advisor, after 1 answer",
+        "*1. Alpha*: 3 points · +3 “Web pages”",
+    ]

@@ -115,7 +115,9 @@ class Run:
         shown = await act(lambda hook, trigger: command(self.fake, user=name, hook=hook, trigger=trigger))
         while shown is not None and not self.done:
             answers = [
-                label for label in shown if label not in ("Back", "Restart", "Why?", "Share to channel", "Full ranking")
+                label
+                for label in shown
+                if label not in ("Back", "Restart", "Why?", "Share to channel", "Full ranking")
             ]
             label = rng.choice(answers) if answers else "Restart"
             value = shown[label]

@@ -8,6 +8,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from adapters.ids import Action, ActionId
+from adapters.points import points
 from adapters.slack.render import blocks as kit
 from adapters.slack.render import personal as blocks
 from bot.matching import Choice
@@ -17,6 +18,8 @@ from bot.personal.replies import (
     Notice,
     Offer,
     QuestionReply,
+    RankedSubject,
+    RankingReply,
     ResultReply,
     StatusReply,
     WhyReply,
@@ -172,7 +175,7 @@ def test_result_has_pick_fit_reasons_concerns_runner_up_companions_sources_and_s
         "*Points for Alpha, answer by answer*\n• *+2* A good reason. _(you said: Yes)_",
         "• *-1* A concern. _(you said: No)_\n*= 9 points*",
         "*Why not Beta* (runner-up, 5 points): 4 behind, from these answers:",
-        "• *+2* Yes: Alpha +2, Beta 0\n• *-2* No: Alpha -1, Beta +1",
+        "• *+2* “Yes” gave Alpha +2, Beta 0\n• *-2* “No” gave Alpha -1, Beta +1",
         "• Reconsider if this matters most: Beta is lighter.",
         "AlphaREST",
         "<https://example.org/one|Source one>",
@@ -225,3 +228,35 @@ def test_why_status_help_error_and_mention_validate() -> None:
         validate(message)
     assert "<https://e.org|E>" in str(blocks.why_message(why).blocks)
     assert "Leading so far: *Alpha*" in blocks.status_message(status).text
+
+
+def _ranking(subjects: int, *, name: str = "Subject", answers: int = 11) -> RankingReply:
+    label = "L" * 75  # lint's longest label
+    given = tuple(AnswerPoints(f"q{n}", "o", f"{n} {label}", 5, ()) for n in range(answers))
+    return RankingReply(
+        conversation_id="cid123",
+        step=7,
+        advisor_title="Tiny",
+        subjects=tuple(
+            RankedSubject(n + 1, f"s{n}", f"{name} {n}", 5 * answers - n, given) for n in range(subjects)
+        ),
+        answered=answers,
+        finished=True,
+        tie_rule="",
+    )
+
+
+@pytest.mark.parametrize("subjects", [3, 12, 60, 400, 1500])
+def test_the_full_ranking_lists_every_subject_within_slacks_limits(subjects: int) -> None:
+    message = blocks.ranking_message(_ranking(subjects, answers=11))
+    validate(message)
+    shown = texts(message)
+    assert shown.startswith("*Full ranking* · Tiny, after 11 answers\n*1. Subject 0*: 55 points")
+    for n in range(subjects):  # the more subjects, the shorter each line's answers
+        assert f"*{n + 1}. Subject {n}*: {points(55 - n)}" in shown
+
+
+def test_a_ranking_line_with_a_huge_name_is_clipped_not_rejected() -> None:
+    message = blocks.ranking_message(_ranking(12, name="N" * 5000))
+    validate(message)
+    assert all(len(line) <= blocks.RANKING_LINE for line in texts(message).splitlines())

@@ -12,7 +12,7 @@ from adapters.slack.render import personal as blocks
 from bot.pack.registry import PackRegistry
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
-from bot.personal.replies import QuestionReply, ResultReply
+from bot.personal.replies import QuestionReply, RankingReply, ResultReply
 from bot.store.sqlite import SqliteStore
 from tests.conftest import PYTHON_WEB
 
@@ -45,5 +45,10 @@ async def test_every_scenario_renders_question_by_question(tmp_path: Path) -> No
             assert isinstance(reply, ResultReply)
             _valid(blocks.result_message(reply))
             _valid(blocks.shared_result_message(reply, user_id=actor.user))
+            ranking = await engine.ranking(actor, conversation_id=reply.conversation_id, step=reply.step)
+            assert isinstance(ranking, RankingReply)
+            message = blocks.ranking_message(ranking)
+            _valid(message)
+            assert len(message.text.split(", ")) == len(pack.subjects)  # every framework, listed
     finally:
         await store.close()
