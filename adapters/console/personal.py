@@ -12,6 +12,7 @@ it again carries on at the same question.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -59,6 +60,8 @@ COMMANDS = (
 GOODBYE = "Bye. Your answers are kept: run `advisor chat` to carry on."
 EMPTY_HINT = "Type a number or a label to answer, or help for the commands."
 EXIT_OK, EXIT_USAGE = 0, 2
+_STYLE_CODES = re.compile(r"\x1b\[[0-9;]*m")
+"""Our own colour codes (style.py): they take no room on the screen."""
 
 ReadLine = Callable[[str], str | None]
 """Shows a prompt and returns the line typed, or None at the end of input (Ctrl-D, end of a pipe)."""
@@ -80,7 +83,7 @@ def wrap_for_terminal(text: str, width: int) -> str:
                 break_long_words=False,  # a URL stays whole, so it stays clickable
                 break_on_hyphens=False,
             )
-            if len(line) >= width
+            if len(_STYLE_CODES.sub("", line)) >= width
             else line
         )
     return "\n".join(out)

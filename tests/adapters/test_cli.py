@@ -319,6 +319,15 @@ def test_long_lines_wrap_with_their_indent_on_a_terminal() -> None:
     assert all(line.startswith("    ") for line in wrapped[2:])
 
 
+def test_colour_codes_take_no_room_when_deciding_to_wrap() -> None:
+    """A dim hint that fits the screen stays one line, however many escape bytes it carries."""
+    from adapters.console.personal import wrap_for_terminal
+    from adapters.console.style import Style
+
+    hint = Style(colour=True).dim("x" * 76)
+    assert wrap_for_terminal(hint, 80) == hint
+
+
 def test_version_prints_the_installed_version() -> None:
     from importlib.metadata import version
 
