@@ -58,6 +58,22 @@ def _seconds(environ: Mapping[str, str], name: str, default: float, *, minimum: 
     return value
 
 
+DISCORD_DEADLINE = 3.0
+"""Seconds Discord waits for an interaction's initial response."""
+
+
+def _defer_seconds(environ: Mapping[str, str]) -> float:
+    name = "ADVISOR_DISCORD_DEFER_SECONDS"
+    value = _seconds(environ, name, 1.5, minimum=0.0)
+    if value > DISCORD_DEADLINE - 0.5:
+        raise SettingsError(
+            name=name,
+            expected=f"seconds from 0 to {DISCORD_DEADLINE - 0.5:g} (Discord's deadline is 3 s)",
+            got=environ[name],
+        )
+    return value
+
+
 def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
     value = environ.get(name, "").strip()
     return Secret(value) if value else None
@@ -86,6 +102,9 @@ class Settings:
     pack_poll_seconds: float = 2.0
     """How often a running bot looks at its pack files for changes (0: only on SIGHUP)."""
     delivery_lease_seconds: float = 30.0
+    discord_defer_seconds: float = 1.5
+    """How long a Discord interaction waits for the engine before it is deferred (0: at once,
+    which makes every interaction Discord accepted resumable after a crash)."""
     db_is_default: bool = False
     """ADVISOR_DB was not set: the default data directory may be created on first use."""
 
@@ -145,5 +164,6 @@ class Settings:
             health_port=int(health) if health else None,
             pack_poll_seconds=_seconds(env, "ADVISOR_PACK_POLL_SECONDS", 2.0, minimum=0.0),
             delivery_lease_seconds=_seconds(env, "ADVISOR_DELIVERY_LEASE_SECONDS", 30.0, minimum=0.1),
+            discord_defer_seconds=_defer_seconds(env),
             db_is_default=not env.get("ADVISOR_DB"),
         )

@@ -15,7 +15,7 @@ import discord
 
 from adapters.platform_ids import discord_id
 from adapters.platform_ids import display_name as clean_name
-from bot.errors import InputError
+from bot.errors import AdvisorError, InputError
 from bot.personal.conversation import Actor
 from bot.team.session import TeamKey
 
@@ -110,3 +110,18 @@ def modal_values(interaction: discord.Interaction) -> dict[str, object]:
     data = interaction.data
     walk(data.get("components") if isinstance(data, dict) else None)
     return values
+
+
+def unreadable(interaction: discord.Interaction, *, team: bool) -> AdvisorError | None:
+    """What makes an interaction unreadable (who acted, where), if anything.
+
+    Such an interaction is answered with the reason but never recorded: it leaves no trace."""
+    try:
+        if team:
+            member_of(interaction)
+            discord_id(interaction.channel_id, kind="channel id")
+        else:
+            actor_of(interaction)
+    except AdvisorError as error:
+        return error
+    return None

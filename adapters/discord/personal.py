@@ -1,7 +1,9 @@
 """Personal conversations on Discord: `/choose-framework [action]` and the advisor's buttons.
 
 Each interaction is one engine call (the engine decides whether a click may act) and one
-outcome, sent by respond.py within Discord's deadline.
+outcome, sent by respond.py within Discord's deadline. A replay after a crash (the ticket says
+so) runs the same call: a click the first run had applied is refused as stale, and the replay
+shows the conversation as it stands instead, which is what the lost reply would have shown.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from typing import Final
 
 import discord
 
+from adapters.discord.deliveries import Ticket
 from adapters.discord.payloads import actor_of, chosen_option, mention_of
 from adapters.discord.render.common import Rendered
 from adapters.discord.render.personal import render, render_help, render_shared
 from adapters.discord.respond import DEFER_AFTER, Mode, Outcome, respond
 from adapters.ids import Action, ActionId
-from bot.errors import NoConversation
+from bot.errors import NoConversation, StaleAnswer
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
 from bot.personal.replies import Reply
@@ -34,20 +37,41 @@ class PersonalHandler:
         self.engine = engine
         self.defer_after = defer_after
 
-    async def on_command(self, interaction: discord.Interaction, action: str) -> None:
+    async def on_command(
+        self, interaction: discord.Interaction, action: str, *, ticket: Ticket | None = None
+    ) -> None:
         async def work() -> Outcome:
-            return Outcome(Mode.EPHEMERAL, await self._command(actor_of(interaction), action))
+            actor = actor_of(interaction)
+            if (
+                action == "restart"
+                and ticket is not None
+                and ticket.replay
+                and await self.engine.changed_since(actor, ticket.received_at)
+            ):
+                # The first run restarted it already (or the user moved on): never twice.
+                return Outcome(Mode.EPHEMERAL, render(await self.engine.current(actor)))
+            return Outcome(Mode.EPHEMERAL, await self._command(actor, action))
 
-        await respond(interaction, work, component=False, defer_after=self.defer_after)
+        await respond(interaction, work, component=False, defer_after=self.defer_after, ticket=ticket)
 
     async def on_click(
-        self, interaction: discord.Interaction, action: ActionId, values: Sequence[str]
+        self,
+        interaction: discord.Interaction,
+        action: ActionId,
+        values: Sequence[str],
+        *,
+        ticket: Ticket | None = None,
     ) -> None:
         async def work() -> Outcome:
             actor, mention = actor_of(interaction), mention_of(interaction)
-            return await self._click(actor, action, values, mention=mention)
+            try:
+                return await self._click(actor, action, values, mention=mention)
+            except StaleAnswer:
+                if ticket is None or not ticket.replay:
+                    raise
+                return _edit(await self.engine.current(actor))
 
-        await respond(interaction, work, component=True, defer_after=self.defer_after)
+        await respond(interaction, work, component=True, defer_after=self.defer_after, ticket=ticket)
 
     # --- deciding what to do (engine calls, no Discord I/O) -------------------------------
 

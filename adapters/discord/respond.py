@@ -2,7 +2,10 @@
 
 The work runs as a task; if it has not finished after `defer_after` seconds the interaction is
 deferred first (Discord then allows 15 minutes), so a slow database costs the user a spinner,
-never an "interaction failed". Every message goes out with mentions disabled.
+never an "interaction failed". Every message goes out with mentions disabled. The interaction's
+`Ticket` (deliveries.py) hears when it is about to be acknowledged with more to send (from then
+on another process could finish it) and when its reply went out; a replay after a crash sends
+no initial response, only the edit or follow-up the deferral left for later.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, Final
 import aiohttp
 import discord
 
+from adapters.discord.deliveries import Ticket, unrecorded
 from adapters.discord.render.common import Rendered, render_text
 from bot.errors import AdvisorError, StoreError
 
@@ -72,23 +76,33 @@ async def respond(
     component: bool,
     public: bool = False,
     defer_after: float = DEFER_AFTER,
+    ticket: Ticket | None = None,
 ) -> None:
     """Run `work` and send its outcome; `public` commands defer visibly to the channel."""
+    ticket = ticket if ticket is not None else unrecorded(interaction.created_at)
     task = asyncio.ensure_future(_explained(work))
-    done, _ = await asyncio.wait({task}, timeout=defer_after)
-    deferred = not done
+    if ticket.replay:
+        # The process that died deferred it: Discord takes only the edit or follow-up now.
+        deferred = True
+    else:
+        done, _ = await asyncio.wait({task}, timeout=defer_after)
+        deferred = not done
     try:
-        if deferred:
+        if deferred and not ticket.replay:
+            await ticket.before_acknowledging()
             if component:
                 await interaction.response.defer()  # "update this message", no spinner message
             else:
                 await interaction.response.defer(ephemeral=not public, thinking=True)
         outcome = await task
-        await _send(interaction, outcome, deferred=deferred, component=component)
+        await _send(interaction, outcome, deferred=deferred, component=component, ticket=ticket)
     except (discord.HTTPException, discord.InteractionResponded, aiohttp.ClientError, TimeoutError) as error:
         # Discord refused the reply (an expired token, a message gone) or the network failed:
-        # nothing more can reach the user, and a traceback would say nothing new.
+        # nothing more can reach the user now, and a traceback would say nothing new.
         log.warning("Could not deliver a reply to a Discord interaction: %s", _cause(error))
+        await ticket.undelivered(error)
+        return
+    await ticket.finish()
 
 
 def _cause(error: BaseException) -> str:
@@ -125,10 +139,12 @@ def _file(attachment: Attachment | None) -> dict[str, Any]:
 
 
 async def _send(
-    interaction: discord.Interaction, outcome: Outcome, *, deferred: bool, component: bool
+    interaction: discord.Interaction, outcome: Outcome, *, deferred: bool, component: bool, ticket: Ticket
 ) -> None:
     first = outcome.first
     first_file = _file(outcome.attachment if not outcome.posts else None)
+    if outcome.posts and not deferred:
+        await ticket.before_acknowledging()  # the posts still follow the first message
     if outcome.mode is Mode.EDIT and component:
         # view=None removes the components of the message being replaced.
         # Content is pack and user text too, now on every message: no edit may ping anyone either.

@@ -20,7 +20,9 @@ import discord
 from discord import app_commands
 
 from adapters.discord.client import COMMAND, add_commands, build_client
+from adapters.discord.deliveries import InteractionLog
 from adapters.discord.redaction import install_token_redaction
+from adapters.discord.redelivery import discord_finisher
 from adapters.runtime.logs import configure_logging
 from adapters.runtime.service import Runtime
 from adapters.runtime.shutdown import Platform, Stopper
@@ -206,13 +208,16 @@ async def serve(
     services = await open_services(settings, fallback=True)
     try:
         runtime = Runtime(lease=timedelta(seconds=settings.delivery_lease_seconds), clock=services.clock)
+        interactions = InteractionLog(deliveries=services.deliveries, runtime=runtime)
         client = build_client(
             services,
             settings,
             sharded=sharded,
             shard_count=shards.count,
             shard_ids=shards.ids,
+            defer_after=settings.discord_defer_seconds,
             runtime=runtime,
+            interactions=interactions,
         )
         running: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -231,6 +236,7 @@ async def serve(
             connect,
             nothing,
             client.close,
+            finish=discord_finisher(client, interactions),
             connected=lambda: client.is_ready() and not client.is_closed(),
         )
         await run_service(
