@@ -3,6 +3,10 @@
 It answers the few routes discord.py calls for login, interaction callbacks, followups,
 `@original` edits and command sync, with `Content-Type: application/json` exactly
 (discord.py reads any other content type as text). Tests wait on `wait_for`, never sleep.
+
+For interactions it sent through its own gateway (`dispatch`) it keeps Discord's rules: the
+initial response must come within 3 seconds and only once, and edits and follow-ups on the
+token are refused unless the interaction was acknowledged. Refusals are kept in `refused`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ BOT_USER = {"id": BOT_ID, "username": "advisor", "discriminator": "0", "avatar":
 OWNER = {"id": "999", "username": "owner", "discriminator": "0", "avatar": None}
 
 _CALLBACK = re.compile(r"interactions/(\d+)/[^/]+/callback")
+_WEBHOOK = re.compile(r"webhooks/\d+/([^/]+)(?:/messages/@original)?")
+INITIAL_RESPONSE_SECONDS = 3.0
+"""Discord's deadline for an interaction's initial response."""
+DEFERRED = (5, 6)
+"""Callback types that only acknowledge: the content follows on the token."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +57,21 @@ class Call:
     def is_callback(self) -> bool:
         return self.interaction_id is not None
 
+    @property
+    def token(self) -> str | None:
+        """The interaction token of an `@original` edit or a follow-up."""
+        match = _WEBHOOK.fullmatch(self.path)
+        return match[1] if match else None
+
 
 def _json(obj: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(obj).encode(), status=status, headers={"Content-Type": "application/json"}
     )
+
+
+def _error(status: int, code: int, text: str) -> web.Response:
+    return _json({"message": text, "code": code}, status=status)
 
 
 def message(
@@ -95,6 +114,13 @@ class FakeDiscordApi:
         self._sequence = itertools.count(1)
         self.base_url = ""
         self.gateway_url = ""
+        self.sent: dict[str, tuple[str, float]] = {}
+        """Interaction id -> (token, time.perf_counter() when `dispatch` sent it)."""
+        self._tokens: dict[str, str] = {}
+        self.acknowledged: dict[str, Call] = {}
+        """The accepted initial response of each dispatched interaction."""
+        self.refused: list[tuple[Call, int]] = []
+        """Requests refused by Discord's rules, with the Discord error code."""
 
     async def start(self) -> str:
         app = web.Application()
@@ -131,6 +157,10 @@ class FakeDiscordApi:
         async with self._changed:
             auth = request.headers.get("Authorization", "")
             call = Call(request.method, tail, body, time.perf_counter(), auth, files)
+            if (refusal := self._rule_broken(call)) is not None:
+                self.refused.append((call, refusal[1]))
+                self._changed.notify_all()
+                return refusal[0]
             self.calls.append(call)
             if call.interaction_id is not None:
                 self._callbacks.setdefault(call.interaction_id, call)
@@ -141,6 +171,36 @@ class FakeDiscordApi:
                     waiter.set_result(call)
             self._changed.notify_all()
         return self._answer(request.method, tail, body)
+
+    def _rule_broken(self, call: Call) -> tuple[web.Response, int] | None:
+        """Discord's refusal of `call`, for interactions sent through `dispatch`; None if it is fine."""
+        ident = call.interaction_id
+        if ident is not None and ident in self.sent:
+            if ident in self.acknowledged:
+                return _error(400, 40060, "Interaction has already been acknowledged."), 40060
+            if call.at - self.sent[ident][1] > INITIAL_RESPONSE_SECONDS:
+                return _error(404, 10062, "Unknown interaction"), 10062
+            self.acknowledged[ident] = call
+            return None
+        owner = self._tokens.get(call.token or "")
+        if owner is not None and owner not in self.acknowledged:
+            return _error(404, 10015, "Unknown Webhook"), 10015
+        return None
+
+    def replies_to(self, interaction_id: str) -> list[Call]:
+        """What the user sees of a dispatched interaction: a callback with content, then any
+        `@original` edit or follow-up on its token."""
+        token = self.sent[interaction_id][0]
+
+        def has_content(call: Call) -> bool:
+            return (call.body or {}).get("type") not in DEFERRED
+
+        return [
+            c
+            for c in self.calls
+            if (c.interaction_id == interaction_id and has_content(c))
+            or (c.token == token and c.method != "GET")
+        ]
 
     def _answer(self, method: str, tail: str, body: Any) -> web.Response:
         if tail == "users/@me":
@@ -182,7 +242,17 @@ class FakeDiscordApi:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})
+        try:
+            await self._serve_gateway(socket)
+        finally:
+            if socket in self._sockets:  # the bot closed it or died
+                self._sockets.remove(socket)
+        return socket
+
+    async def _serve_gateway(self, socket: web.WebSocketResponse) -> None:
         async for frame in socket:
+            if frame.type is not web.WSMsgType.TEXT:
+                continue
             sent = json.loads(frame.data)
             if sent["op"] == 1:
                 await socket.send_json({"op": 11})
@@ -204,12 +274,23 @@ class FakeDiscordApi:
                     token = f"Bot {sent['d'].get('token', '')}"
                     self.calls.append(Call("WS", "gateway/identify", identify, time.perf_counter(), token))
                     self._changed.notify_all()
-        return socket
+
+    def track(self, payload: dict[str, Any]) -> None:
+        """Keep Discord's rules for this interaction from now on (`dispatch` does it for its own)."""
+        self.sent[str(payload["id"])] = (str(payload["token"]), time.perf_counter())
+        self._tokens[str(payload["token"])] = str(payload["id"])
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send one gateway event to every identified connection."""
-        for socket in self._sockets:
-            await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+        """Send one gateway event to every identified connection (a dead one misses it)."""
+        if event == "INTERACTION_CREATE":
+            self.track(data)
+        for socket in list(self._sockets):
+            if socket.closed:
+                continue
+            try:
+                await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+            except (ConnectionError, RuntimeError):
+                continue  # the bot died with the connection open: the event is lost, as on Discord
 
     async def disconnect(self, code: int) -> None:
         """Close every gateway connection with `code` (4004: authentication failed)."""
