@@ -69,7 +69,9 @@ class Inbox:
 
     def put(self, payload: dict[str, Any]) -> None:
         now = time.monotonic()
-        self._payloads[str(payload.get("id"))] = (now, payload)
+        ident = payload.get("id")
+        key = str(int(ident)) if isinstance(ident, str) and ident.isdigit() else str(ident)
+        self._payloads[key] = (now, payload)  # as discord.py reads the id: "0042" is 42
         while self._payloads:
             oldest, _ = next(iter(self._payloads.values()))
             if len(self._payloads) <= self.limit and now - oldest <= self.keep:

@@ -13,7 +13,7 @@ import itertools
 import json
 import shutil
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs
@@ -45,13 +45,23 @@ def copy_pack(tmp_path: Path, name: str) -> Path:
     return folder
 
 
-def edit(folders: list[Path], old: str, new: str) -> None:
-    """The same change in every replica's files (a deploy of the new pack)."""
+def edit(folders: list[Path], *changes: tuple[str, str]) -> None:
+    """The same change in every replica's files (a deploy of the new pack), each file replaced
+    at once as a deploy does, so a poll never reads half a change."""
     for folder in folders:
         path = folder / "tiny" / "questions.yaml"
         text = path.read_text()
-        assert old in text
-        path.write_text(text.replace(old, new))
+        for old, new in changes:
+            assert old in text
+            text = text.replace(old, new)
+        staged = path.with_suffix(".staged")
+        staged.write_text(text)
+        staged.replace(path)
+
+
+def reloaded(why: str, *, since: str = "") -> Callable[[str], bool]:
+    """The log line of a successful reload (not "not reloaded ..."), from version `since`."""
+    return lambda line: f" reloaded ({why}): version {since}" in line and "not reloaded" not in line
 
 
 class User:
@@ -115,12 +125,14 @@ async def test_two_processes_on_postgresql_both_switch_and_strand_nobody(
                 assert ADMIN in (await who.press(where, "Web pages")).text
 
             # A structural edit: the option they answered is renamed, the admin question changes.
-            edit([files_a, files_b], "- id: pages", "- id: web")
-            no_admin = "- id: none\n        label: No admin"
-            edit([files_a, files_b], no_admin, "- id: later\n        label: Later")
-            await a.logged(lambda line: "reloaded (its files changed)" in line)
+            edit(
+                [files_a, files_b],
+                ("- id: pages", "- id: web"),
+                ("- id: none\n        label: No admin", "- id: later\n        label: Later"),
+            )
+            await a.logged(reloaded("its files changed"))
             b.signal(signal.SIGHUP)
-            await b.logged(lambda line: "reloaded (SIGHUP)" in line)
+            await b.logged(reloaded("SIGHUP"))
             new = await serving(a, http)
             assert new != old
             assert await serving(b, http) == new
@@ -143,10 +155,10 @@ async def test_two_processes_on_postgresql_both_switch_and_strand_nobody(
             assert [pinned[u] for u in ("U3", "U4")] == [new] * 2
 
             # A wording-only edit: both switch again, and a conversation carries on silently.
-            edit([files_a, files_b], ADMIN, ADMIN_REWORDED)
-            await a.logged(lambda line: f"reloaded (its files changed): version {new[:8]} ->" in line)
+            edit([files_a, files_b], (ADMIN, ADMIN_REWORDED))
+            await a.logged(reloaded("its files changed", since=new[:8]))
             b.signal(signal.SIGHUP)
-            await b.logged(lambda line: f"reloaded (SIGHUP): version {new[:8]} ->" in line)
+            await b.logged(reloaded("SIGHUP", since=new[:8]))
             reworded = await serving(a, http)
             assert reworded not in (old, new)
             assert await serving(b, http) == reworded
