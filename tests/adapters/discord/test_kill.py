@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from adapters.ids import Action, ActionId
 from tests.adapters.discord.bot_process import START_GUARD, DiscordBotProcess, bot_environment
 from tests.adapters.discord.conftest import BOT_TOKEN
 from tests.fakes.discord_api import Call, FakeDiscordApi, click_payload, command_payload, user
@@ -43,7 +44,6 @@ USERS = 6
 REPLY_GUARD = 20.0
 """Seconds a user waits for the reply to an acknowledged interaction before calling it lost (a
 guard: replies come in milliseconds, or a second or two after a restart)."""
-NOT_ANSWERS = ("Back", "Restart", "Why?", "Share in channel")
 FINISHING = re.compile(r"finishing (\d+) discord delivery")
 
 
@@ -54,12 +54,13 @@ def components_of(call: Call) -> list[dict[str, Any]]:
     return list(shown.get("components") or [])
 
 
-def buttons(rows: list[dict[str, Any]]) -> dict[str, str]:
+def buttons(rows: list[dict[str, Any]]) -> dict[str, tuple[Action, str]]:
+    """Label -> (what it does, its custom_id), for every advisor button shown."""
     return {
-        item["label"]: item["custom_id"]
+        item["label"]: (ActionId.decode(item["custom_id"]).action, item["custom_id"])
         for row in rows
         for item in row.get("components", [])
-        if item.get("type") == 2 and "custom_id" in item
+        if item.get("type") == 2 and str(item.get("custom_id", "")).startswith("adv:")
     }
 
 
@@ -120,10 +121,11 @@ class Run:
             if not choices:  # the first message, or a refusal without buttons: carry on where I was
                 reply = await self.act(lambda: command_payload(who))
             else:
-                answers = [label for label in choices if label not in NOT_ANSWERS]
+                # Each click moves the conversation one step: an answer, or Restart on a result.
+                answers = [label for label, (action, _) in choices.items() if action is Action.ANSWER]
                 label = rng.choice(answers) if answers else "Restart"
                 self.clicks[who["id"]] += 1
-                make = partial(click_payload, who, custom_id=choices[label], components=shown)
+                make = partial(click_payload, who, custom_id=choices[label][1], components=shown)
                 reply = await self.act(make)
             if reply is None:
                 return
