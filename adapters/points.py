@@ -19,9 +19,46 @@ def points(count: int) -> str:
     return f"{count} point" + ("" if abs(count) == 1 else "s")
 
 
+def pick_heading(rec: Recommendation) -> str:
+    """'Top pick: Django', or 'Level at the top: Flask and Bottle' when the answers don't separate them."""
+    return f"Level at the top: {rec.level_names}" if rec.is_level else f"Top pick: {rec.top.name}"
+
+
+def pick_headline(rec: Recommendation) -> str:
+    """'Top pick: Django (fit 75%, 12 points)', or, when level,
+    'Level at the top: Flask and Bottle (fit 20%, 2 points each)'."""
+    each = " each" if rec.is_level else ""
+    return f"{pick_heading(rec)} (fit {rec.fit}%, {points(rec.top.points)}{each})"
+
+
+def pick_summary(rec: Recommendation) -> str:
+    """'Django (fit 75%, 12 points)', or 'Flask and Bottle, level (fit 20%, 2 points each)'."""
+    if rec.is_level:
+        return f"{rec.level_names}, level (fit {rec.fit}%, {points(rec.top.points)} each)"
+    return f"{rec.top.name} (fit {rec.fit}%, {points(rec.top.points)})"
+
+
+def why_not_parts(rec: Recommendation) -> tuple[str, str]:
+    """The runner-up heading as (title, tail), for each adapter to mark up: "Why not Flask" and
+    "(runner-up, 8 points): 4 behind, from these answers:"; for a level top, the two names and
+    what the answers did to them. ("", "") without a runner-up."""
+    runner = rec.runner_up
+    if runner is None:
+        return "", ""
+    if not rec.is_level:
+        return (
+            f"Why not {runner.name}",
+            f"(runner-up, {points(runner.points)}): {behind(rec)}, from these answers:",
+        )
+    title = f"{rec.top.name} and {runner.name}"
+    if rec.why_not_runner_up:
+        return title, "(level on points): the answers that scored them differently cancel out:"
+    return title, "(level on points): no answer scored them differently."
+
+
 def fit_line(rec: Recommendation) -> str:
     """'12 points, fit 75% (12 of a possible 16)': the total, and what the percentage is of."""
-    line = f"{points(rec.top.points)}, fit {rec.fit}%"
+    line = f"{points(rec.top.points)}{' each' if rec.is_level else ''}, fit {rec.fit}%"
     if rec.possible > 0:
         line += f" ({rec.top.points} of a possible {rec.possible})"
     return line

@@ -52,8 +52,7 @@ def generate(folder: Path, questions: int, subjects: int = 12) -> None:
     question's options end in the result. Sources and subjects are minimal but lint-clean."""
     folder.mkdir(parents=True)
     (folder / "pack.yaml").write_text(
-        "id: big\ntitle: Big\ndescription: generated\nstart: q0\nchecked: 2026-11-25\n"
-        "tie_rule: pack order\nclose_margin: 1\n"
+        "id: big\ntitle: Big\ndescription: generated\nstart: q0\nchecked: 2026-11-25\nclose_margin: 1\n"
     )
     (folder / "sources.yaml").write_text("sources:\n  - {id: s, url: 'https://example.org', title: S}\n")
     claim = "[{text: c, sources: [s]}]"

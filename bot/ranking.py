@@ -65,9 +65,10 @@ class Recommendation:
     """Percent of the points the top pick could have earned on the questions answered."""
     close_call: bool
     """The runner-up is within the pack's close margin: either is a sound choice."""
-    tie_broken: bool
-    """The top two scored the same and the pack's order decided."""
-    tie_rule: str
+    level_at_top: tuple[Score, ...]
+    """Every subject on the top pick's points when two or more share them (else empty): the
+    answers do not separate them, so results show them as joint picks and never say that
+    one won on a list order."""
     reconsider: tuple[Reason, ...]
     """Answers that favoured the runner-up over the top pick."""
     companions: tuple[Companion, ...]
@@ -88,6 +89,28 @@ class Recommendation:
         return self.ranking[0]
 
     @property
+    def is_level(self) -> bool:
+        """The top two have the same points: neither is ahead."""
+        return len(self.level_at_top) > 1
+
+    @property
+    def level_names(self) -> str:
+        """ "Flask and Bottle", "Django, Flask and FastAPI": the subjects level at the top."""
+        names = [s.name for s in self.level_at_top]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def level_note(self) -> str:
+        """What a level top means for the reader ("" when the top is alone)."""
+        if not self.is_level:
+            return ""
+        return (
+            f"{self.level_names} have the same points, so your answers do not separate them:"
+            " neither is ahead. Compare what each is best for"
+            + (', or settle a question you answered "Not sure".' if self.notes else ".")
+        )
+
+    @property
     def runner_up(self) -> Score | None:
         return self.ranking[1] if len(self.ranking) > 1 else None
 
@@ -99,7 +122,8 @@ class Recommendation:
 
 
 def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Score, ...]:
-    """Sum each answer's evidence per subject; rank by points, ties in the pack's subject order."""
+    """Sum each answer's evidence per subject; rank by points; subjects on equal points keep the pack's order
+    (a stable order to draw them in: results show them as level, never as a winner)."""
     reasons: dict[str, list[Reason]] = {s.id: [] for s in pack.subjects}
     for question_id, option_id in answers:
         question = pack.question(question_id)
@@ -232,12 +256,12 @@ def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendatio
         if option is not None and option.unsure and option.note:
             notes.append(option.note)
     possible = _possible(pack, answers, top)
+    level = tuple(score for score in ranking if score.points == top.points)
     return Recommendation(
         ranking=ranking,
         fit=_fit(top.points, possible),
         close_call=runner is not None and top.points - runner.points <= pack.close_margin,
-        tie_broken=runner is not None and top.points == runner.points,
-        tie_rule=pack.tie_rule,
+        level_at_top=level if len(level) > 1 else (),
         reconsider=reconsider,
         companions=companions,
         sources=tuple(pack.sources[s] for s in cited if s in pack.sources),

@@ -77,8 +77,9 @@ def recommendation_json(pack: Pack, path: tuple[tuple[str, str], ...], rec: Reco
         "possible": rec.possible,
         "margin": rec.margin,
         "close_call": rec.close_call,
-        "tie_broken": rec.tie_broken,
-        "tie_rule": rec.tie_rule,
+        # Ids of every subject sharing the top points (empty when the top is alone): "top" is
+        # then only the first of them as drawn, not a winner.
+        "level_at_top": [s.subject_id for s in rec.level_at_top],
         "ranking": [{"id": s.subject_id, "name": s.name, "points": s.points} for s in rec.ranking],
         "points_by_answer": [
             {"question": a.question_id, "answer": a.option_id, "points": a.points} for a in rec.top_points

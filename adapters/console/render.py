@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from adapters.console.style import PLAIN, Style
-from adapters.points import behind, fit_line, gap_detail, points, reasons_text, signed, widest_gap
+from adapters.points import (
+    behind,
+    fit_line,
+    gap_detail,
+    pick_heading,
+    pick_headline,
+    points,
+    reasons_text,
+    signed,
+    why_not_parts,
+    widest_gap,
+)
 from bot.personal.replies import (
     Notice,
     QuestionReply,
@@ -56,8 +67,6 @@ def _runner_up_gap(rec: Recommendation) -> str:
     runner = rec.runner_up
     if runner is None:
         return ""
-    if rec.tie_broken:
-        return f"tied on points ({rec.tie_rule})"
     gap = f"{points(runner.points)}, {behind(rec)}"
     if rec.close_call:
         return gap + ": a close call, either is a sound choice"
@@ -75,20 +84,22 @@ def render_recommendation(
     """The whole explanation: every answer's points, why not the runner-up, the rest."""
     top, runner = rec.top, rec.runner_up
     summary = {sid: (text, url) for sid, text, url in summaries}
-    lines = [f"{title}: recommendation", "", f"Top pick: {top.name}: {fit_line(rec)}"]
-    if top.subject_id in summary:
-        text, url = summary[top.subject_id]
-        lines.append(f"  {text} {url}")
-    if rec.close_call and runner is not None and not rec.tie_broken:
+    lines = [f"{title}: recommendation", "", f"{pick_heading(rec)}: {fit_line(rec)}"]
+    drawn = rec.level_at_top[:2] if rec.is_level else (top,)  # a level top: both, side by side
+    for score in drawn:
+        if score.subject_id in summary:
+            text, url = summary[score.subject_id]
+            lines.append(f"  {score.name + ': ' if rec.is_level else ''}{text} {url}")
+    if rec.close_call and runner is not None and not rec.is_level:
         lines.append(f"  A close call: {runner.name} is within a few points, so either is a sound choice.")
-    if rec.tie_broken and runner is not None:
-        lines.append(f"  Tie with {runner.name}: {rec.tie_rule}")
+    if rec.is_level:
+        lines.append(f"  {rec.level_note}")
     if rec.top_points:
         lines.append(f"Points for {top.name}, answer by answer:")
         lines += [f"  {_answer_line(a)}" for a in strongest_first(rec.top_points)]
         lines.append(f"  = {points(top.points)}")
     if runner is not None:
-        lines.append(f"Why not {runner.name} (runner-up, {points(runner.points)}): {_why_not_tail(rec)}")
+        lines.append(" ".join(why_not_parts(rec)))
         lines += [
             f'  {signed(g.gap)} "{g.answer}" gave {gap_detail(g, top=top.name, runner_up=runner.name)}'
             for g in rec.why_not_runner_up
@@ -110,12 +121,6 @@ def render_recommendation(
         lines.append("Sources:")
         lines += [f"  [{s.id}] {s.title}: {s.url}" for s in rec.sources]
     return "\n".join(lines)
-
-
-def _why_not_tail(rec: Recommendation) -> str:
-    if rec.tie_broken:
-        return f"level on points; {rec.tie_rule}"
-    return f"{behind(rec)}, from these answers:"
 
 
 def render_result(reply: ResultReply) -> str:
@@ -143,10 +148,13 @@ def render_summary(reply: ResultReply, style: Style = PLAIN) -> str:
     and points, the runner-up and how far behind, the two answers that gave the most points,
     and how to see the rest."""
     rec = reply.recommendation
-    top, runner = rec.top, rec.runner_up
+    runner = rec.runner_up
     lines = [taken_as(reply.taken_as)] if reply.taken_as else []
-    lines.append(style.pick(f"Top pick: {top.name}") + f" (fit {rec.fit}%, {points(top.points)})")
-    if runner is not None:
+    heading = pick_heading(rec)
+    lines.append(style.pick(heading) + pick_headline(rec).removeprefix(heading))
+    if rec.is_level:
+        lines.append(f"  {rec.level_note}")
+    elif runner is not None:
         lines.append(f"  Runner-up: {runner.name}, {_runner_up_gap(rec)}")
     strongest = [a for a in strongest_first(rec.top_points) if a.points > 0]
     lines += [f"  {_answer_line(a)}" for a in strongest[:SUMMARY_REASONS]]
@@ -172,8 +180,8 @@ def render_ranking(reply: RankingReply) -> str:
             f"  {subject.place:>{places}}. {subject.name:<{width}}  {total}"
             + (f"  {given}" if given else "  (no answer moved it)")
         )
-    if reply.tie_rule:
-        lines.append(f"Level at the top: {reply.tie_rule}")
+    if reply.level_note:
+        lines.append(reply.level_note)
     return "\n".join(lines)
 
 

@@ -528,8 +528,9 @@ def parse_pack(
     head_r.check_keys(
         assert_dict,
         what="pack",
-        required=("id", "title", "description", "start", "checked", "tie_rule"),
-        optional=("close_margin",),
+        required=("id", "title", "description", "start", "checked"),
+        # tie_rule: read by packs before 0.2, now ignored (a level top is shown as level).
+        optional=("close_margin", "tie_rule"),
     )
     close_margin = assert_dict.get("close_margin", 0)
     if isinstance(close_margin, bool) or not isinstance(close_margin, int) or close_margin < 0:
@@ -584,7 +585,6 @@ def parse_pack(
         description=head_r.text(assert_dict, "description", what="pack"),
         start=head_r.text(assert_dict, "start", what="pack"),
         checked=head_r.text(assert_dict, "checked", what="pack"),
-        tie_rule=head_r.text(assert_dict, "tie_rule", what="pack"),
         close_margin=close_margin,
         version=content_version(raw),
         sources=MappingProxyType({s.id: s for s in sources}),

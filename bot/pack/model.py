@@ -139,7 +139,6 @@ class Pack:
     description: str
     start: str
     checked: str
-    tie_rule: str
     close_margin: int
     version: str
     """Hash of the pack's file contents: a conversation remembers it."""

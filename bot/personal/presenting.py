@@ -56,7 +56,7 @@ def ranking_reply(pack: Pack, conversation: Conversation) -> RankingReply:
         subjects=tuple(subjects),
         answered=len(conversation.answers),
         finished=walker.current_question(pack, conversation) is None,
-        tie_rule=recommendation.tie_rule if recommendation.tie_broken else "",
+        level_note=recommendation.level_note,
     )
 
 

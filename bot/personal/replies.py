@@ -89,8 +89,8 @@ class RankingReply:
     answered: int
     finished: bool
     """False while questions remain: the ranking so far."""
-    tie_rule: str = ""
-    """Set when the top two are level on points: how the top pick was chosen between them."""
+    level_note: str = ""
+    """Set when two or more subjects share the top: that neither is ahead, and what would separate them."""
 
 
 @dataclass(frozen=True, slots=True)

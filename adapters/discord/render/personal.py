@@ -26,7 +26,17 @@ from adapters.discord.render.common import (
     summary,
 )
 from adapters.ids import Action, ActionId
-from adapters.points import behind, fit_line, gap_detail, points, reasons_text, signed, widest_gap
+from adapters.points import (
+    behind,
+    fit_line,
+    gap_detail,
+    pick_headline,
+    points,
+    reasons_text,
+    signed,
+    why_not_parts,
+    widest_gap,
+)
 from bot.pack import limits
 from bot.personal.replies import (
     Notice,
@@ -121,8 +131,8 @@ def _runner_up_line(rec: Recommendation) -> str:
     runner = rec.runner_up
     if runner is None:
         return ""
-    if rec.tie_broken:
-        return f"Runner-up: {runner.name} (level on points; {rec.tie_rule})"
+    if rec.is_level:
+        return rec.level_note
     widest = widest_gap(rec)
     why = f'; widest gap: "{widest.answer}" {signed(widest.gap)}' if widest else ""
     return f"Runner-up: {runner.name} ({points(runner.points)}, {behind(rec)}{why})"
@@ -135,10 +145,9 @@ def _strongest(rec: Recommendation) -> list[AnswerPoints]:
 def result_summary(reply: ResultReply) -> str:
     """Top pick, fit, the runner-up and how far behind, the two answers that gave the most points."""
     rec = reply.recommendation
-    top = rec.top
     return summary(
         f"Taken as: {reply.taken_as}" if reply.taken_as else "",
-        f"Top pick: {top.name} (fit {rec.fit}%, {points(top.points)})",
+        pick_headline(rec),
         _runner_up_line(rec),
         *(f"{signed(a.points)} {reasons_text(a)}" for a in _strongest(rec)[:2]),
     )
@@ -148,17 +157,17 @@ def _why_not(embed: discord.Embed, rec: Recommendation, reconsider_when: tuple[s
     top, runner = rec.top, rec.runner_up
     if runner is None:
         return
-    if rec.tie_broken:
-        parts = [(f"Level with {top.name} on points: ", rec.tie_rule, "")]
-    else:
-        parts = [(f"{points(runner.points)}, {behind(rec)}, from these answers:", "", "")]
+    title, tail = why_not_parts(rec)
+    if not rec.is_level:  # the field's title names the runner-up already
+        tail = f"{points(runner.points)}, {behind(rec)}, from these answers:"
+    parts = [(tail, "", "")]
     parts += [
         (f'**{signed(g.gap)}** "', g.answer, f'" gave {gap_detail(g, top=top.name, runner_up=runner.name)}')
         for g in rec.why_not_runner_up
     ]
     parts += [("Reconsider if this matters most: ", r.text, "") for r in rec.reconsider]
     parts += [("Choose it instead for: ", line, "") for line in reconsider_when[:2]]
-    add_fields(embed, f"Why not {runner.name}", fit_lines(parts, SECTION_BUDGET))
+    add_fields(embed, title, fit_lines(parts, SECTION_BUDGET))
 
 
 def result_embed(reply: ResultReply) -> discord.Embed:
@@ -168,17 +177,19 @@ def result_embed(reply: ResultReply) -> discord.Embed:
     top, runner = rec.top, rec.runner_up
     summaries = {sid: (text, url) for sid, text, url in reply.subject_summaries}
     description = [fit_line(rec)]
-    if top.subject_id in summaries:
-        text, url = summaries[top.subject_id]
-        description.append(f"{text}\n{url}")
-    if rec.close_call and runner is not None and not rec.tie_broken:
+    drawn = rec.level_at_top[:2] if rec.is_level else (top,)  # a level top: both, side by side
+    for score in drawn:
+        if score.subject_id in summaries:
+            text, url = summaries[score.subject_id]
+            description.append(f"{score.name + ': ' if rec.is_level else ''}{text}\n{url}")
+    if rec.close_call and runner is not None and not rec.is_level:
         description.append(
             f"A close call: {runner.name} is within a few points, so either is a sound choice."
         )
-    if rec.tie_broken and runner is not None:
-        description.append(f"Tie with {runner.name}: {rec.tie_rule}")
+    if rec.is_level:
+        description.append(rec.level_note)
     embed = discord.Embed(
-        title=clip(f"Top pick: {top.name} (fit {rec.fit}%, {points(top.points)})", limits.EMBED_TITLE),
+        title=clip(pick_headline(rec), limits.EMBED_TITLE),
         description=clip("\n\n".join(description), limits.EMBED_DESCRIPTION) or None,
         colour=discord.Colour.green(),
     )
@@ -252,7 +263,7 @@ def render_ranking(reply: RankingReply) -> Rendered:
     after = "no answers yet" if count == 0 else f"after {count} answer" + ("" if count == 1 else "s")
     embed = discord.Embed(title=clip(f"Full ranking{so_far}, {after}", limits.EMBED_TITLE), colour=COLOUR)
     embed.description = clip_lines(ranking_lines(reply, limits.EMBED_DESCRIPTION), limits.EMBED_DESCRIPTION)
-    footer = reply.advisor_title + (f"  ·  level at the top: {reply.tie_rule}" if reply.tie_rule else "")
+    footer = reply.advisor_title + (f"  ·  {reply.level_note}" if reply.level_note else "")
     embed.set_footer(text=clip(footer, EMBED_FOOTER))
     listed = ", ".join(f"{s.place}. {s.name} {s.points}" for s in reply.subjects)
     return Rendered(content=summary(f"Full ranking{so_far}: {listed}"), embeds=(fit_embed(embed),))

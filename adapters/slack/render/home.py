@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.ids import Action, ActionId
-from adapters.points import behind, points, reasons_text, signed
+from adapters.points import behind, pick_summary, points, reasons_text, signed
 from adapters.slack.render.blocks import Block, clip, context, escape, plain_text, section
 from adapters.slack.render.personal import progress
 from bot.pack.limits import SLACK_HEADER_TEXT
@@ -87,9 +87,9 @@ def _yours(reply: Reply | None) -> list[Block]:
         ]
     if isinstance(reply, ResultReply):
         rec = reply.recommendation
-        top, runner = rec.top, rec.runner_up
-        lines = [f"*Your last result: {escape(top.name)}* (fit {rec.fit}%, {points(top.points)})"]
-        if runner is not None:
+        runner = rec.runner_up
+        lines = [f"*Your last result:* {escape(pick_summary(rec))}"]
+        if runner is not None and not rec.is_level:
             lines.append(f"Runner-up: {escape(runner.name)} ({points(runner.points)}, {behind(rec)})")
         strongest = [a for a in strongest_first(rec.top_points) if a.points > 0]
         lines += [f"• *{signed(a.points)}* {escape(reasons_text(a))}" for a in strongest[:2]]

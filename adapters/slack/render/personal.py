@@ -6,7 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from adapters.ids import Action, ActionId
-from adapters.points import behind, fit_line, gap_detail, points, reasons_text, signed
+from adapters.points import (
+    behind,
+    fit_line,
+    gap_detail,
+    pick_heading,
+    pick_summary,
+    points,
+    reasons_text,
+    signed,
+    why_not_parts,
+)
 from adapters.slack.render.blocks import (
     FALLBACK_TEXT,
     Block,
@@ -133,11 +143,8 @@ def _why_not_lines(rec: Recommendation, reconsider_when: tuple[str, ...]) -> tup
     top, runner = rec.top, rec.runner_up
     if runner is None:
         return "", []
-    if rec.tie_broken:
-        tail = f"level on points; {escape(rec.tie_rule)}"
-    else:
-        tail = f"{behind(rec)}, from these answers:"
-    heading = f"*Why not {escape(runner.name)}* (runner-up, {points(runner.points)}): {tail}"
+    title, tail = why_not_parts(rec)
+    heading = f"*{escape(title)}* {escape(tail)}"
     lines = [
         f"• *{signed(g.gap)}* “{escape(g.answer)}” gave "
         + escape(gap_detail(g, top=top.name, runner_up=runner.name))
@@ -161,17 +168,20 @@ def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Bloc
         {
             "type": "header",
             "block_id": bid("head"),
-            "text": plain_text(f"Top pick: {top.name}", SLACK_HEADER_TEXT),
+            "text": plain_text(pick_heading(rec), SLACK_HEADER_TEXT),
         }
     ]
     lines = [f"*{escape(top.name)}*: {fit_line(rec)}"]
-    if top.subject_id in summary:
-        text, url = summary[top.subject_id]
-        lines.append(f"{escape(text)} {link(url, top.name)}" if url else escape(text))
-    if rec.close_call and runner is not None and not rec.tie_broken:
+    drawn = rec.level_at_top[:2] if rec.is_level else (top,)  # a level top: both, side by side
+    for score in drawn:
+        if score.subject_id in summary:
+            text, url = summary[score.subject_id]
+            lead = f"*{escape(score.name)}*: " if rec.is_level else ""
+            lines.append(lead + (f"{escape(text)} {link(url, score.name)}" if url else escape(text)))
+    if rec.close_call and runner is not None and not rec.is_level:
         lines.append(f"_A close call: {escape(runner.name)} is within a few points; either is sound._")
-    if rec.tie_broken and runner is not None:
-        lines.append(f"_Tie with {escape(runner.name)}: {escape(rec.tie_rule)}_")
+    if rec.is_level:
+        lines.append(f"_{escape(rec.level_note)}_")
     blocks.append(section("\n".join(lines), bid("top")))
     if rec.top_points:
         answers = [_answer_line(a) for a in strongest_first(rec.top_points)]
@@ -197,10 +207,10 @@ def recommendation_blocks(reply: ResultReply, *, block_prefix: str) -> list[Bloc
 
 def _result_text(reply: ResultReply) -> str:
     rec = reply.recommendation
-    runner = f"; runner-up {rec.runner_up.name}, {behind(rec)}" if rec.runner_up else ""
+    runner = f"; runner-up {rec.runner_up.name}, {behind(rec)}" if rec.runner_up and not rec.is_level else ""
     taken = f"Taken as: {reply.taken_as}. " if reply.taken_as else ""
-    top = f"{rec.top.name} (fit {rec.fit}%, {points(rec.top.points)})"
-    return f"{taken}{reply.advisor_title}: top pick {top}{runner}"
+    pick = "level at the top" if rec.is_level else "top pick"
+    return f"{taken}{reply.advisor_title}: {pick} {pick_summary(rec)}{runner}"
 
 
 def ranking_message(reply: RankingReply) -> SlackMessage:
@@ -223,8 +233,8 @@ def ranking_message(reply: RankingReply) -> SlackMessage:
     width = min(RANKING_LINE, SLACK_SECTION_TEXT // per_section - 1)
     lines = [clip(line, width) for line in lines]
     blocks = sections(lines, _block_id(cid, step, "ranking"))
-    if reply.tie_rule:
-        blocks.append(context(f"Level at the top: {escape(reply.tie_rule)}", _block_id(cid, step, "tie")))
+    if reply.level_note:
+        blocks.append(context(escape(reply.level_note), _block_id(cid, step, "tie")))
     listed = ", ".join(f"{s.place}. {s.name} {s.points}" for s in reply.subjects)
     text = escape(clip(f"Full ranking{so_far}: {listed}", FALLBACK_TEXT))
     return SlackMessage(text=text, blocks=fit_blocks(blocks))

@@ -36,6 +36,10 @@ from tests.fakes.discord_api import (
 )
 
 BOT_TOKEN = "fake-bot-token-Zm9vYmFy.SECRET"
+SLOW_CALL = 0.25
+"""The `defer_after` of tests whose gated store holds one click back: long enough that an
+ungated command never defers on a loaded 2-core CI machine (10 ms did, now and then), short
+enough that the held click defers at once."""
 ANN = user("444", "ann")
 BEN = user("445", "ben")
 
@@ -126,4 +130,4 @@ def no_bugs_logged(caplog: pytest.LogCaptureFixture) -> Any:
     assert not bugs, [r.getMessage() for r in bugs]
 
 
-__all__ = ["ANN", "BEN", "BOT_TOKEN", "GUILD_ID", "Bot", "MakeBot"]
+__all__ = ["ANN", "BEN", "BOT_TOKEN", "GUILD_ID", "SLOW_CALL", "Bot", "MakeBot"]

@@ -22,7 +22,7 @@ from adapters.settings import Settings
 from bot.pack.registry import PackRegistry
 from bot.personal.engine import Engine
 from bot.store.sqlite import SqliteStore
-from tests.adapters.discord.conftest import ANN, BEN, Bot, MakeBot
+from tests.adapters.discord.conftest import ANN, BEN, SLOW_CALL, Bot, MakeBot
 from tests.adapters.discord.test_flow import components, custom_id
 from tests.adapters.discord.test_robustness import GatedStore
 from tests.conftest import Clock
@@ -80,7 +80,7 @@ async def slow(make_bot: MakeBot, db_path: Path, registry: PackRegistry, clock: 
     held = GatedStore(store)
     engine = Engine(store=cast(SqliteStore, held), registry=registry, advisor="tiny", clock=clock)
     runtime = Runtime(clock=clock)
-    made = Slow(await make_bot(engine_=engine, defer_after=0.01, runtime=runtime), runtime, held)
+    made = Slow(await make_bot(engine_=engine, defer_after=SLOW_CALL, runtime=runtime), runtime, held)
     yield made
     await made.settle()
     await store.close()

@@ -31,7 +31,7 @@ from bot.store.base import TeamStore
 from bot.store.deliveries import Delivery
 from bot.store.sqlite import SqliteStore
 from bot.team.engine import TeamEngine
-from tests.adapters.discord.conftest import ANN, BEN, GUILD_ID, Bot, MakeBot
+from tests.adapters.discord.conftest import ANN, BEN, GUILD_ID, SLOW_CALL, Bot, MakeBot
 from tests.adapters.discord.test_flow import components, custom_id
 from tests.adapters.discord.test_robustness import GatedStore
 from tests.adapters.discord.test_team import start_team, vote
@@ -133,7 +133,7 @@ async def test_a_deferred_click_whose_process_died_is_finished_by_the_next_proce
     spawn: Any, gated: tuple[Engine, GatedStore], store: SqliteStore, db_path: Path, clock: Clock
 ) -> None:
     engine, held = gated
-    first = await spawn(engine_=engine, defer_after=0.01)
+    first = await spawn(engine_=engine, defer_after=SLOW_CALL)
     question = await first.bot.command(ANN)
     held.gate.clear()
     click = click_payload(ANN, custom_id=custom_id(question, "Web pages"), components=components(question))

@@ -43,8 +43,7 @@ def huge_result() -> ResultReply:
         ranking=(top, runner, *(Score(f"s{n}", f"S{n}", 1, (), ()) for n in range(10))),
         fit=87,
         close_call=True,
-        tie_broken=True,
-        tie_rule="T" * 500,
+        level_at_top=(),
         reconsider=tuple(reason(n, 4) for n in range(25)),
         companions=tuple(Companion("C" * 100, "W" * 400, ("s1",)) for _ in range(25)),
         sources=tuple(Source(f"s{n}", "https://example.org/" + "u" * 200, "T" * 300) for n in range(60)),
@@ -137,7 +136,7 @@ def _ranking(subjects: int, *, name: str = "Subject", answers: int = 11) -> Rank
         ),
         answered=answers,
         finished=True,
-        tie_rule="T" * 500,
+        level_note="T" * 500,
     )
 
 

@@ -17,7 +17,7 @@ from bot.pack.registry import PackRegistry
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
 from bot.store.sqlite import SqliteStore
-from tests.adapters.discord.conftest import ANN, BOT_TOKEN, GUILD_ID, Bot, MakeBot
+from tests.adapters.discord.conftest import ANN, BOT_TOKEN, GUILD_ID, SLOW_CALL, Bot, MakeBot
 from tests.adapters.discord.test_flow import components, custom_id, embed
 from tests.conftest import Clock
 from tests.fakes.discord_api import Call, click_payload, command_payload
@@ -173,7 +173,7 @@ async def test_a_slow_click_is_deferred_then_the_message_is_edited(
     make_bot: MakeBot, gated: tuple[Engine, GatedStore]
 ) -> None:
     engine, store = gated
-    bot = await make_bot(engine_=engine, defer_after=0.01)
+    bot = await make_bot(engine_=engine, defer_after=SLOW_CALL)
     first = await bot.command(ANN)
     store.gate.clear()
 
@@ -195,7 +195,7 @@ async def test_a_slow_command_shows_thinking_then_fills_in_the_question(
     make_bot: MakeBot, gated: tuple[Engine, GatedStore]
 ) -> None:
     engine, store = gated
-    bot = await make_bot(engine_=engine, defer_after=0.01)
+    bot = await make_bot(engine_=engine, defer_after=SLOW_CALL)
     store.gate.clear()
 
     command_id = bot.feed(command_payload(ANN))

@@ -15,7 +15,7 @@ from bot.store.base import TeamStore
 from bot.team.engine import TeamEngine
 from bot.team.replies import TeamAdvanced, TeamQuestionReply
 from bot.team.session import TeamKey
-from tests.adapters.discord.conftest import ANN, BEN, BOT_TOKEN, Bot, MakeBot
+from tests.adapters.discord.conftest import ANN, BEN, BOT_TOKEN, SLOW_CALL, Bot, MakeBot
 from tests.conftest import Clock
 from tests.fakes.discord_api import APP_ID, Call, click_payload, command_payload, modal_submit_payload, user
 
@@ -231,7 +231,7 @@ async def test_a_slow_vote_and_next_are_deferred_then_drawn_and_posted(
 ) -> None:
     gated = GatedTeamStore(cast(TeamStore, engine.store))
     team = TeamEngine(store=gated, registry=registry, advisor="tiny", clock=clock)
-    bot = await make_bot(team_engine=team, defer_after=0.01)
+    bot = await make_bot(team_engine=team, defer_after=SLOW_CALL)
     q1 = await start_team(bot)
 
     def edits() -> list[Call]:

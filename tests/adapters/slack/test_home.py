@@ -152,7 +152,7 @@ async def test_start_on_home_asks_in_messages_and_home_shows_the_result_after(sl
     assert "Top pick: Beta" in result.text
     view = await _home(slack)
     text = view_text(view)
-    assert "Your last result: Beta* (fit 100%, 4 points)" in text
+    assert "Your last result:* Beta (fit 100%, 4 points)" in text
     assert "Runner-up: Alpha (1 point, 3 behind)" in text
     assert "• *+3* Beta is built for APIs." in text  # the strongest answers, with their points
     assert home_buttons(view)["Share to a channel…"]["action_id"] == HOME_SHARE

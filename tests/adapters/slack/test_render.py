@@ -140,8 +140,7 @@ def _result(reasons: int = 2) -> ResultReply:
         ranking=(top, runner, Score("gamma", "Gamma", 1, (), ())),
         fit=82,
         close_call=False,
-        tie_broken=False,
-        tie_rule="",
+        level_at_top=(),
         reconsider=(Reason("q", "o", "Yes", 3, "Beta is lighter.", ()),),
         companions=(Companion("AlphaREST", "APIs on Alpha.", ()),),
         sources=(Source("s1", "https://example.org/one", "Source one"),),
@@ -242,7 +241,7 @@ def _ranking(subjects: int, *, name: str = "Subject", answers: int = 11) -> Rank
         ),
         answered=answers,
         finished=True,
-        tie_rule="",
+        level_note="",
     )
 
 

@@ -344,7 +344,7 @@ async def test_ranking_lists_every_subject_with_the_answers_that_gave_its_points
     ]
 
 
-async def test_subjects_on_equal_points_share_a_place_and_a_tie_at_the_top_says_how_it_was_broken(
+async def test_subjects_on_equal_points_share_a_place_and_a_level_top_says_neither_is_ahead(
     engine: Engine, alice: Actor
 ) -> None:
     await engine.start(alice)
@@ -352,7 +352,7 @@ async def test_subjects_on_equal_points_share_a_place_and_a_tie_at_the_top_says_
     assert isinstance(ranking, RankingReply)
     assert not ranking.finished
     assert [(s.place, s.points) for s in ranking.subjects] == [(1, 0), (1, 0), (1, 0)]
-    assert ranking.tie_rule  # the pack's tie rule, since the top two are level
+    assert "neither is ahead" in ranking.level_note  # all three are level at 0
 
 
 async def test_full_ranking_from_a_button_refuses_someone_elses_or_an_old_result(

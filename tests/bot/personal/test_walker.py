@@ -65,7 +65,6 @@ def packs(draw: st.DrawFn) -> Pack:
         description="d",
         start="q0",
         checked="2026-11-25",
-        tie_rule="pack order",
         close_margin=draw(st.integers(0, 3)),
         version=f"v{draw(st.integers(0, 10**6))}",
         sources=MappingProxyType({"s": Source("s", "https://example.org", "S")}),
@@ -130,16 +129,30 @@ def test_same_answers_give_the_same_result(pack: Pack, choices: list[int]) -> No
     assert {s.subject_id: s.points for s in recommend(pack, first.answers).ranking} == points
 
 
-def test_ties_keep_pack_order_and_say_so(tiny_path: object) -> None:
+def test_a_level_top_names_every_subject_on_it_and_no_winner(tiny_path: object) -> None:
     from bot.pack.loader import load_pack
     from tests.conftest import TINY
 
     pack = load_pack(TINY)
     rec = recommend(pack, ())
-    assert [s.subject_id for s in rec.ranking] == ["alpha", "beta", "gamma"]
-    assert rec.tie_broken
-    assert rec.tie_rule == "Equal scores keep the order of subjects.yaml."
+    assert [s.subject_id for s in rec.ranking] == ["alpha", "beta", "gamma"]  # a stable drawing order
+    assert rec.is_level
+    assert [s.subject_id for s in rec.level_at_top] == ["alpha", "beta", "gamma"]
+    assert rec.level_note.startswith("Alpha, Beta and Gamma have the same points")
+    assert "neither is ahead" in rec.level_note
+    assert "order" not in rec.level_note  # never "the pack's order decided"
     assert rec.close_call
+
+
+def test_a_top_ahead_by_one_point_is_not_level() -> None:
+    from bot.pack.loader import load_pack
+    from tests.conftest import TINY
+
+    pack = load_pack(TINY)
+    rec = recommend(pack, (("kind", "api"), ("size", "large")))
+    assert not rec.is_level
+    assert rec.level_at_top == ()
+    assert rec.level_note == ""
 
 
 def test_companions_follow_the_answers() -> None:
