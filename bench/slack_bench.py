@@ -133,32 +133,36 @@ def first_button(body: dict[str, Any], label: str | None = None) -> str:
 class Timings:
     ack: list[float] = field(default_factory=list)
     update: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    """Wall time of the timed segments."""
+    cpu: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    """CPU seconds in those segments: [the server process, this (the bench) process]."""
 
 
-async def user_session(
-    http: ClientSession,
-    *,
-    url: str,
-    sink: Sink,
-    sink_url: str,
-    user: str,
-    rounds: int,
-    timings: Timings,
-    pause: float = 0.0,
-) -> None:
-    """One user: the command, then click the first option until the result, then Restart; repeat."""
-    counter = 0
+@dataclass
+class User:
+    """One person: the command once, then walks (click the first option until the result, then
+    Restart), each request waiting for the previous reply as a person waits for the message."""
 
-    async def send(make: Any) -> dict[str, Any]:
-        nonlocal counter
-        counter += 1
-        if pause:
-            await asyncio.sleep(pause * random.uniform(0.5, 1.5))  # a person reading, then clicking
-        hook = f"{user}-{counter}"
-        body = make(f"{sink_url}/webhook/{hook}", f"{user}.{counter}")
-        arrived = sink.expect(hook)
+    http: ClientSession
+    url: str
+    sink: Sink
+    sink_url: str
+    name: str
+    pause: float = 0.0
+    counter: int = 0
+    reply: dict[str, Any] | None = None
+    first_reply: dict[str, Any] = field(default_factory=dict)
+
+    async def send(self, make: Any, timings: Timings) -> dict[str, Any]:
+        self.counter += 1
+        if self.pause:
+            await asyncio.sleep(self.pause * random.uniform(0.5, 1.5))  # a person reading, then clicking
+        hook = f"{self.name}-{self.counter}"
+        body = make(f"{self.sink_url}/webhook/{hook}", f"{self.name}.{self.counter}")
+        arrived = self.sink.expect(hook)
         started = time.perf_counter()
-        async with http.post(url, data=body, headers=signed(body)) as response:
+        async with self.http.post(self.url, data=body, headers=signed(body)) as response:
             await response.read()
             acked = time.perf_counter()
             if response.status != 200:
@@ -168,13 +172,18 @@ async def user_session(
         timings.update.append((at - started) * 1000)
         return posted
 
-    reply = await send(lambda hook, trig: command_body(user, hook, trig))
-    for _ in range(rounds):
+    async def walk(self, timings: Timings) -> None:
+        user = self.name
+        reply = self.reply
+        if reply is None:
+            reply = self.first_reply = await self.send(
+                lambda hook, trig: command_body(user, hook, trig), timings
+            )
         while not any(b["type"] == "header" for b in reply.get("blocks", [])):
             value = first_button(reply)
-            reply = await send(lambda hook, trig, v=value: click_body(user, v, hook, trig))
+            reply = await self.send(lambda hook, trig, v=value: click_body(user, v, hook, trig), timings)
         value = first_button(reply, "Restart")
-        reply = await send(lambda hook, trig, v=value: click_body(user, v, hook, trig))
+        self.reply = await self.send(lambda hook, trig, v=value: click_body(user, v, hook, trig), timings)
 
 
 async def baseline_session(
@@ -189,6 +198,18 @@ async def baseline_session(
         async with http.post(url, data=body, headers=signed(body)) as response:
             await response.read()
         acks.append((time.perf_counter() - started) * 1000)
+
+
+async def timed(server: Server, timings: Timings, work: Any) -> float:
+    """Run `work` (a gather), adding its wall and CPU time to `timings`; returns its seconds."""
+    cpu = (server.cpu_seconds(), time.process_time())
+    started = time.perf_counter()
+    await work
+    seconds = time.perf_counter() - started
+    timings.seconds += seconds
+    timings.cpu[0] += server.cpu_seconds() - cpu[0]
+    timings.cpu[1] += time.process_time() - cpu[1]
+    return seconds
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -218,6 +239,75 @@ asyncio.run(main())
 """
 
 
+FLOOR_SERVER = """
+import asyncio, hashlib, hmac, json, sys, time
+import aiosqlite
+from aiohttp import ClientSession, web
+from yarl import URL
+
+async def main():
+    port, secret, db, reply_file = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3], sys.argv[4]
+    reply = []  # read at the first request: the bench writes it once the app has replied
+    conn = await aiosqlite.connect(db, isolation_level=None)
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("CREATE TABLE deliveries (key TEXT PRIMARY KEY, payload TEXT, done INTEGER)")
+    session, tasks = ClientSession(), set()
+    headers = {"Content-Type": "application/json;charset=utf-8"}
+
+    async def answer(key, url):
+        if not reply:
+            reply.append(open(reply_file).read())
+        async with session.post(url, data=reply[0], headers=headers) as response:
+            await response.read()
+        await conn.execute("UPDATE deliveries SET done = 1, payload = '' WHERE key = ?", (key,))
+
+    async def handle(request):
+        raw = await request.read()
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        mac = "v0=" + hmac.new(secret, b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(mac, request.headers.get("X-Slack-Signature", "")):
+            return web.Response(status=401)
+        fields = dict(URL.build(query_string=raw.decode(), encoded=True).query.items())
+        payload = json.loads(fields["payload"])
+        key = payload["trigger_id"]
+        await conn.execute("INSERT INTO deliveries VALUES (?, ?, 0)", (key, fields["payload"]))
+        task = asyncio.create_task(answer(key, payload["response_url"]))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/slack/events", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print("listening", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+"""Not a target: the least any Slack app that keeps the promise does per click, written plainly
+(signature, form and JSON, one durable INSERT before the 200, then one POST of a real reply
+and one UPDATE), with no framework, engine or rendering: where this machine puts the floor."""
+
+
+async def floor_session(
+    http: ClientSession, *, url: str, sink: Sink, sink_url: str, user: str, count: int, timings: Timings
+) -> None:
+    for n in range(count):
+        hook = f"{user}-{n}"
+        body = click_body(user, "adv:abcdefghijkl:1:a:pages", f"{sink_url}/webhook/{hook}", hook)
+        arrived = sink.expect(hook)
+        started = time.perf_counter()
+        async with http.post(url, data=body, headers=signed(body)) as response:
+            await response.read()
+            acked = time.perf_counter()
+        at, _ = await asyncio.wait_for(arrived, TIMEOUT)
+        timings.ack.append((acked - started) * 1000)
+        timings.update.append((at - started) * 1000)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -228,6 +318,17 @@ def advisor_command() -> list[str]:
     """The installed console script next to this interpreter, as a user runs it."""
     script = Path(sys.executable).with_name("advisor")
     return [str(script)] if script.exists() else [sys.executable, "-m", "adapters"]
+
+
+def profiled(command: list[str], out: Path) -> list[str]:
+    """`command` (the console script, or `python -m adapters`) under cProfile (`out` ending in
+    .prof: pstats) or pyinstrument (any other name: its text report; `pip install pyinstrument`)."""
+    target = command[1:] if command[0] == sys.executable else command  # ["-m", "adapters"] or [script]
+    if os.environ.get("SLACK_BENCH_PROFILER"):  # a wrapper of one's own: PROFILER OUT COMMAND...
+        return [sys.executable, os.environ["SLACK_BENCH_PROFILER"], str(out), *target]
+    if out.suffix == ".prof":
+        return [sys.executable, "-m", "cProfile", "-o", str(out), *target]
+    return [sys.executable, "-m", "pyinstrument", "--renderer", "text", "-o", str(out), *target]
 
 
 class Server:
@@ -254,23 +355,39 @@ class Server:
             if self.marker in line.decode():
                 return self.url
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process used so far (Linux /proc; 0 elsewhere)."""
+        if self.process is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def __aexit__(self, *exc: object) -> None:
         if self.process is not None:
             self.process.terminate()
             await self.process.wait()
 
 
-async def measure(users: int, rounds: int, pack_dir: Path, pause: float) -> dict[str, Any]:
+async def measure(
+    users: int, rounds: int, pack_dir: Path, pause: float, profile: Path | None = None
+) -> dict[str, Any]:
+    """Both servers run side by side, measured in turns: one walk per user on the app, then as
+    many requests per user on the bare server, `rounds` times. The machine is shared, so each
+    side is sampled across the same stretch of time rather than one after the other."""
     sink = Sink()
     fake = web.Application()
     fake.router.add_post("/api/{method}", sink.api)
     fake.router.add_post("/webhook/{hook}", sink.hook)
     fake_runner, fake_url = await serve(fake)
-    timings = Timings()
-    baseline: list[float] = []
+    app_t, bare_t = Timings(), Timings()
+    pairs: list[tuple[float, float]] = []
+    """(app, bare) requests per second of each pair of turns."""
     with tempfile.TemporaryDirectory() as tmp:
         async with ClientSession(connector=TCPConnector(limit=0)) as http:
-            port = free_port()
+            port, bare_port = free_port(), free_port()
             env = {
                 **os.environ,
                 "ADVISOR_DB": str(Path(tmp) / "bench.db"),
@@ -281,73 +398,97 @@ async def measure(users: int, rounds: int, pack_dir: Path, pause: float) -> dict
                 "SLACK_API_URL": fake_url + "/api/",
             }
             env.pop("SLACK_APP_TOKEN", None)
+            command = advisor_command()
+            if profile is not None:  # the same process under a profiler, its report written at the stop
+                command = profiled(command, profile)
             app = Server(
-                [*advisor_command(), "slack", "--http", "--host", "127.0.0.1", "--port", str(port)],
+                [*command, "slack", "--http", "--host", "127.0.0.1", "--port", str(port)],
                 env=env,
                 marker="Slack HTTP mode",
                 port=port,
             )
-            async with app as app_url:
-                # Warm up (auth.test, first connections and imports), untimed, as a deployed app is.
-                await asyncio.gather(
-                    *(
-                        user_session(
-                            http,
-                            url=app_url + "/slack/events",
-                            sink=sink,
-                            sink_url=fake_url,
-                            user=f"W{n:03d}",
-                            rounds=1,
-                            timings=Timings(),
-                        )
-                        for n in range(5)
-                    )
-                )
-                started = time.perf_counter()
-                await asyncio.gather(
-                    *(
-                        user_session(
-                            http,
-                            url=app_url + "/slack/events",
-                            sink=sink,
-                            sink_url=fake_url,
-                            user=f"U{n:03d}",
-                            rounds=rounds,
-                            timings=timings,
-                            pause=pause,
-                        )
-                        for n in range(users)
-                    )
-                )
-                elapsed = time.perf_counter() - started
-            per_user = len(timings.ack) // users
-            bare_port = free_port()
             bare = Server(
                 [sys.executable, "-c", BARE_SERVER, str(bare_port)],
                 env=dict(os.environ),
                 marker="listening",
                 port=bare_port,
             )
-            async with bare as bare_url:
-                bare_started = time.perf_counter()
+            reply_file = Path(tmp) / "reply.json"
+            floor_port = free_port()
+            floor = Server(
+                [
+                    sys.executable,
+                    "-c",
+                    FLOOR_SERVER,
+                    str(floor_port),
+                    SECRET,
+                    str(Path(tmp) / "floor.db"),
+                    str(reply_file),
+                ],
+                env=dict(os.environ),
+                marker="listening",
+                port=floor_port,
+            )
+            floor_t = Timings()
+            async with app as app_url, bare as bare_url, floor as floor_url:
+                events = app_url + "/slack/events"
+                # Warm up (auth.test, first connections and imports), untimed, as a deployed app is.
+                warm = [User(http, events, sink, fake_url, f"W{n:03d}") for n in range(5)]
+                await asyncio.gather(*(user.walk(Timings()) for user in warm))
+                reply_file.write_text(
+                    json.dumps(warm[0].first_reply)
+                )  # the floor replies with a real message
                 await asyncio.gather(
                     *(
-                        baseline_session(
-                            http,
-                            url=bare_url + "/slack/events",
-                            user=f"B{n:03d}",
-                            count=per_user,
-                            acks=baseline,
-                            pause=pause,
-                        )
+                        baseline_session(http, url=bare_url + "/slack/events", user=f"V{n}", count=2, acks=[])
                         for n in range(users)
                     )
                 )
-                bare_elapsed = time.perf_counter() - bare_started
+                people = [User(http, events, sink, fake_url, f"U{n:03d}", pause) for n in range(users)]
+                for turn in range(rounds):
+                    sent = len(app_t.ack)
+                    app_s = await timed(app, app_t, asyncio.gather(*(user.walk(app_t) for user in people)))
+                    per_user = max(1, (len(app_t.ack) - sent) // users)
+                    bare_s = await timed(
+                        bare,
+                        bare_t,
+                        asyncio.gather(
+                            *(
+                                baseline_session(
+                                    http,
+                                    url=bare_url + "/slack/events",
+                                    user=f"B{n:03d}x{turn}",
+                                    count=per_user,
+                                    acks=bare_t.ack,
+                                    pause=pause,
+                                )
+                                for n in range(users)
+                            )
+                        ),
+                    )
+                    pairs.append(((len(app_t.ack) - sent) / app_s, per_user * users / bare_s))
+                    await timed(
+                        floor,
+                        floor_t,
+                        asyncio.gather(
+                            *(
+                                floor_session(
+                                    http,
+                                    url=floor_url + "/slack/events",
+                                    sink=sink,
+                                    sink_url=fake_url,
+                                    user=f"F{n:03d}x{turn}",
+                                    count=per_user,
+                                    timings=floor_t,
+                                )
+                                for n in range(users)
+                            )
+                        ),
+                    )
     await fake_runner.cleanup()
-    ack, update, bare_ack = summary(timings.ack), summary(timings.update), summary(baseline)
-    throughput = len(timings.ack) / elapsed
-    bare_throughput = len(baseline) / bare_elapsed
+    ack, update, bare_ack = summary(app_t.ack), summary(app_t.update), summary(bare_t.ack)
+    throughput = len(app_t.ack) / app_t.seconds
+    bare_throughput = len(bare_t.ack) / bare_t.seconds
     return {
         "benchmark": "slack_http",
         "targets": [
@@ -358,7 +499,7 @@ async def measure(users: int, rounds: int, pack_dir: Path, pause: float) -> dict
                 at_most=1.5,
             ),
             ratio_target(
-                "Slack HTTP throughput vs bare aiohttp",
+                "Slack HTTP throughput (acks/s) vs bare aiohttp",
                 measured=throughput,
                 baseline=bare_throughput,
                 at_least=0.5,
@@ -366,13 +507,32 @@ async def measure(users: int, rounds: int, pack_dir: Path, pause: float) -> dict
         ],
         "users": users,
         "pause_s": pause,
-        "requests": len(timings.ack),
+        "turns": rounds,
+        "requests": len(app_t.ack),
         "pack": pack_dir.name,
         "throughput_rps": round(throughput, 1),
         "baseline_bare_aiohttp_throughput_rps": round(bare_throughput, 1),
+        "throughput_ratio_per_turn": [round(a / b, 3) for a, b in pairs],
         "ack_ms": ack,
         "response_url_update_ms": update,
         "baseline_bare_aiohttp_ack_ms": bare_ack,
+        "cpu_ms_per_request": {
+            "app_server": round(app_t.cpu[0] * 1000 / len(app_t.ack), 3),
+            "bench_process_with_app": round(app_t.cpu[1] * 1000 / len(app_t.ack), 3),
+            "bare_server": round(bare_t.cpu[0] * 1000 / len(bare_t.ack), 3),
+            "bench_process_with_bare": round(bare_t.cpu[1] * 1000 / len(bare_t.ack), 3),
+        },
+        "reference_minimal_app": {
+            "note": "not a target: a plain aiohttp app that checks, records, acks and replies"
+            " (bench FLOOR_SERVER), in each turn after the bare one: the floor of any app here",
+            "throughput_rps": round(len(floor_t.ack) / floor_t.seconds, 1),
+            "ack_ms": summary(floor_t.ack),
+            "response_url_update_ms": summary(floor_t.update),
+            "cpu_ms_per_request": {
+                "server": round(floor_t.cpu[0] * 1000 / len(floor_t.ack), 3),
+                "bench_process": round(floor_t.cpu[1] * 1000 / len(floor_t.ack), 3),
+            },
+        },
         "ack_vs_baseline": {
             "p50": round(ack["p50"] / bare_ack["p50"], 2),
             "p99": round(ack["p99"] / bare_ack["p99"], 2),
@@ -383,7 +543,9 @@ async def measure(users: int, rounds: int, pack_dir: Path, pause: float) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=8, help="walks to the result per user")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="turns: a walk to the result per user, then the bare server"
+    )
     parser.add_argument("--pack", type=Path, default=ROOT / "knowledge" / "python-web")
     parser.add_argument(
         "--pause",
@@ -391,8 +553,15 @@ def main() -> None:
         default=0.0,
         help="mean seconds each user waits before a request, ±50%% (0: flat out)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile the app process: FILE.prof for cProfile stats, else a pyinstrument text report",
+    )
     options = parser.parse_args()
-    figures = asyncio.run(measure(options.users, options.rounds, options.pack, options.pause))
+    figures = asyncio.run(
+        measure(options.users, options.rounds, options.pack, options.pause, options.profile)
+    )
     print(json.dumps(figures, indent=2))
 
 
