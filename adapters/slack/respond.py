@@ -2,21 +2,31 @@
 
 The response_url is the only way to update an ephemeral message. bolt's own `respond` opens a
 new aiohttp session (and TLS connection) for every reply; with a shared session the
-connection to Slack is reused. A reply that can't be delivered raises `ReplyUndeliverable`,
-which the listeners' one error handling (`failures.py`) logs once, without a traceback.
+connection to Slack is reused. The POST is made on that session directly, with what
+slack-sdk's `AsyncWebhookClient` would send (the same JSON, None fields left out, one retry when
+a kept-alive connection turns out closed) but not its per-call overhead (a user agent built,
+retry state, response objects: ~200 us a reply, see bench/slack_bench.py). A reply that can't
+be delivered raises `ReplyUndeliverable`, which the listeners' one error handling
+(`failures.py`) logs once, without a traceback.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
-from aiohttp import ClientError, ClientSession
+from aiohttp import ClientError, ClientOSError, ClientSession, ClientTimeout, ServerDisconnectedError
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.webhook.async_client import AsyncWebhookClient
+from slack_sdk.web.internal_utils import get_user_agent
 
 from adapters.slack.render.blocks import SlackMessage, error_message
 
 LOG = logging.getLogger(__name__)
+TIMEOUT = ClientTimeout(total=30)
+"""slack-sdk's webhook default: Slack answers a response_url in well under a second."""
+RETRIED = (ServerDisconnectedError, ClientOSError)
+"""Connection failures tried once more on a fresh connection (slack-sdk's default retry)."""
 
 
 class ReplyUndeliverable(Exception):
@@ -32,6 +42,7 @@ class Responder:
 
     def __init__(self, session: ClientSession | None) -> None:
         self.session = session
+        self.headers = {"Content-Type": "application/json;charset=utf-8", "User-Agent": get_user_agent()}
 
     async def send(
         self,
@@ -50,16 +61,26 @@ class Responder:
                     response_type=response_type, replace_original=replace_original, **message.as_kwargs()
                 )
                 return
-            webhook = AsyncWebhookClient(url=url, session=self.session)
-            response = await webhook.send(
-                response_type=response_type, replace_original=replace_original, **message.as_kwargs()
-            )
+            body: dict[str, Any] = {"response_type": response_type, "replace_original": replace_original}
+            data = json.dumps({**{k: v for k, v in body.items() if v is not None}, **message.as_kwargs()})
+            status = await self._post(self.session, url, data)
         except (ClientError, TimeoutError, ValueError) as error:
             # aiohttp's InvalidUrlClientError is both a ClientError and a ValueError; bolt's
             # respond raises a ValueError of its own when it has nowhere to send.
             raise ReplyUndeliverable(type(error).__name__) from None
-        if response.status_code != 200:
-            LOG.warning("Slack refused a reply on its response_url (HTTP %d)", response.status_code)
+        if status != 200:
+            LOG.warning("Slack refused a reply on its response_url (HTTP %d)", status)
+
+    async def _post(self, session: ClientSession, url: str, data: str) -> int:
+        try:
+            return await self._post_once(session, url, data)
+        except RETRIED:  # most often a kept-alive connection the other end had closed
+            return await self._post_once(session, url, data)
+
+    async def _post_once(self, session: ClientSession, url: str, data: str) -> int:
+        async with session.post(url, data=data, headers=self.headers, timeout=TIMEOUT) as response:
+            await response.read()
+            return response.status
 
     async def error(self, respond: AsyncRespond, text: str) -> None:
         """An explanation only the clicker sees, below the message they clicked."""

@@ -7,6 +7,7 @@ without a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -14,9 +15,13 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import aiohttp
 import pytest
+from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from adapters.slack.failures import BUG_TEXT
+from adapters.slack.render.blocks import SlackMessage
+from adapters.slack.respond import Responder
 from bot.personal.conversation import ConversationKey
 from bot.store.sqlite import SqliteStore
 from tests.adapters.slack.conftest import TEAM, SlackHarness
@@ -192,3 +197,59 @@ def _without(body: str, field: str) -> str:
     data = json.loads(urllib.parse.unquote(body.split("=", 1)[1]))
     data.pop(field)
     return "payload=" + urllib.parse.quote(json.dumps(data))
+
+
+class DroppingHook:
+    """A response_url whose server answers once per connection, then drops the kept-alive
+    connection when it is used again (as a load balancer closing idle connections does)."""
+
+    def __init__(self) -> None:
+        self.bodies: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+        self.dropped = 0
+        self.url = ""
+
+    async def __aenter__(self) -> DroppingHook:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        host, port = self.server.sockets[0].getsockname()[:2]
+        self.url = f"http://{host}:{port}/hook"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        answered = False
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                body = await reader.readexactly(length)
+                if answered:
+                    self.dropped += 1
+                    return  # closed without an answer
+                self.bodies.put_nowait(json.loads(body))
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok")
+                await writer.drain()
+                answered = True
+        except asyncio.IncompleteReadError:
+            return
+        finally:
+            writer.close()
+
+
+async def test_a_reply_goes_through_although_its_kept_alive_connection_was_dropped() -> None:
+    async with DroppingHook() as hook, aiohttp.ClientSession() as session:
+        responder = Responder(session)
+        respond = AsyncRespond(response_url=hook.url)
+        await responder.send(respond, SlackMessage("first"), replace_original=True)
+        await responder.send(respond, SlackMessage("second"), response_type="ephemeral")
+        first, second = hook.bodies.get_nowait(), hook.bodies.get_nowait()
+    assert hook.dropped == 1  # the second reply met the dropped connection, and was sent again
+    assert first == {"replace_original": True, "text": "first", "blocks": []}  # no null fields
+    assert second == {"response_type": "ephemeral", "text": "second", "blocks": []}
+    assert hook.bodies.empty()
