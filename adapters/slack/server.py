@@ -4,7 +4,10 @@ bolt parses a body before it checks the signature, and its own aiohttp adapter l
 can't parse escape as a 500 with a traceback. Here every request is checked first
 (`inbound.py`): over 1 MiB gets 413, unsigned or stale 401, unparsable 400, and a signed
 payload bolt would misread a 200 and a short note to the user; nothing else happens to any of
-them. OAuth install routes are added when the app has an OAuth flow, and its stores are
+them. What passes is handed to bolt already parsed, as Socket Mode hands bodies over, so bolt
+neither parses it again nor checks the signature a second time: this handler is the only way
+into bolt's dispatcher in HTTP mode (the OAuth routes call the OAuth flow, never the
+dispatcher). OAuth install routes are added when the app has an OAuth flow, and its stores are
 connected when the server starts and closed when it stops.
 """
 
@@ -48,6 +51,11 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
     At DEBUG (ADVISOR_LOG_LEVEL=DEBUG): a line per request at INFO drowns what an operator needs.
     """
+
+    @property
+    def enabled(self) -> bool:
+        """aiohttp asks once per connection; False spares it timing and formatting every request."""
+        return self.logger.isEnabledFor(logging.DEBUG)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.debug("%s %s %d %.1f ms", request.method, request.path, response.status, time * 1000)
@@ -110,7 +118,11 @@ def web_app(
                 notes.add(task)  # the loop keeps only weak references to tasks
                 task.add_done_callback(notes.discard)
             return web.Response(status=200)
-        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(headers))
+        # Handed over as Socket Mode hands bodies over: already parsed and checked (the signature
+        # above), so bolt neither parses the body a second time nor computes the HMAC again.
+        bolt_request = AsyncBoltRequest(
+            body=body, query=request.query_string or None, headers=dict(headers), mode="socket_mode"
+        )
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     application = web.Application()

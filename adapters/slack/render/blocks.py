@@ -23,6 +23,8 @@ FALLBACK_TEXT = 3000
 """Notification text is a preview; Slack truncates at 40,000 but nobody reads that much."""
 CONTEXT_TEXT = 3000
 PLACEHOLDER = 150
+_LINK_BREAKERS = frozenset("&<>| ")
+"""Characters a link's URL can't carry as they are (`&` is escaped, the rest percent-encoded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ def link(url: str, label: str) -> str:
     """
     if not url.startswith(("https://", "http://")):
         return escape(label)
+    if url.isprintable() and not _LINK_BREAKERS.intersection(url):
+        return f"<{url}|{escape(label)}>"  # a plain URL (nearly all of them) needs no change
     safe = "".join(
         "&amp;" if c == "&" else c if c.isprintable() and c not in "<>| " else quote(c, safe="") for c in url
     )

@@ -246,6 +246,15 @@ async def test_events_url_verification_answers_the_challenge(slack: SlackHarness
     assert "c-123" in text
 
 
+async def test_slacks_ssl_check_is_answered_and_does_nothing_else(slack: SlackHarness) -> None:
+    """What Slack sends to check the certificate of the Request URL, now and then."""
+    status, text = await slack.post("ssl_check=1&token=legacy")
+    assert (status, text) == (200, "")
+    assert slack.deliveries.claims.empty()
+    assert slack.fake.webhook_posts.empty()
+    assert slack.fake.api_calls.empty()
+
+
 # --- Full ranking -------------------------------------------------------------------------
 
 

@@ -21,7 +21,11 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs
 import pytest
 from aiohttp import web
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
+from adapters.runtime.health import Health
+from adapters.runtime.service import Runtime
 from adapters.services import Services
 from adapters.settings import Secret, Settings
 from adapters.slack.app import build_app
@@ -31,13 +35,14 @@ from bot.errors import StoreUnavailable
 from bot.pack.registry import PackRegistry
 from bot.personal.conversation import ConversationKey
 from bot.store.sqlite import SqliteStore
-from tests.adapters.slack.conftest import SlackHarness
+from tests.adapters.slack.conftest import SECRET, SlackHarness, signed_headers
 from tests.conftest import Clock
 from tests.fakes.slack_api import INSTALLED_TOKEN, FakeSlack, oauth_grant
 
 CLIENT_ID = "111.222"
 CLIENT_SECRET = "client-secret-value-9"
 STATE_COOKIE = "slack-app-oauth-state"
+FORM = "application/x-www-form-urlencoded"
 
 # slack-sdk 3.48 still builds aiohttp.BasicAuth for oauth.v2.access, deprecated since aiohttp 3.14.
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
@@ -269,3 +274,54 @@ async def test_an_unreachable_postgresql_stops_the_start_with_the_fix(
     assert "cannot be reached" in message
     assert "Check that PostgreSQL is running" in message
     assert "s3cret-pw" not in message
+
+
+async def test_no_route_hands_an_unsigned_or_forged_request_to_bolt(oauth_slack: SlackHarness) -> None:
+    """The server hands bolt bodies it has checked and parsed (bolt checks no signature of its
+    own then), so every route is tried: the events route refuses each forgery with a 401, and
+    none of the others (OAuth, health) ever reaches bolt's dispatcher."""
+    dispatched: list[AsyncBoltRequest] = []
+    dispatch = oauth_slack.app.async_dispatch
+
+    async def counted(req: AsyncBoltRequest) -> BoltResponse:  # bolt's own parameter name
+        dispatched.append(req)
+        return await dispatch(req)
+
+    oauth_slack.app.async_dispatch = counted  # type: ignore[method-assign]  # counting, then bolt's own
+    health = Health(oauth_slack.services, Runtime())
+    runner = web.AppRunner(web_app(oauth_slack.app, signing_secret=SECRET, health=health))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    body = oauth_slack.command_body("")
+    now = int(time.time())
+    forgeries = {
+        "unsigned": {"Content-Type": FORM},
+        "another secret": signed_headers(body, secret="not-the-secret", content_type=FORM),
+        "stale": signed_headers(body, timestamp=now - 400, content_type=FORM),
+        "from the future": signed_headers(body, timestamp=now + 400, content_type=FORM),
+        "another body": signed_headers(body + "&text=x", content_type=FORM),
+        "no timestamp": {
+            name: value
+            for name, value in signed_headers(body, content_type=FORM).items()
+            if name != "X-Slack-Request-Timestamp"
+        },
+    }
+    routes = {(r.method, r.resource.canonical) for r in runner.app.router.routes() if r.resource is not None}
+    try:
+        assert ("POST", "/slack/events") in routes
+        assert ("GET", "/slack/install") in routes
+        assert ("GET", "/healthz") in routes
+        for method, path in sorted(routes):
+            for name, headers in forgeries.items():
+                url = f"http://{host}:{port}{path}"
+                async with oauth_slack.http.request(method, url, data=body, headers=headers) as response:
+                    await response.read()
+                    assert response.status < 500, (method, path, name)
+                    if method == "POST":
+                        assert response.status == 401, (method, path, name)
+    finally:
+        await runner.cleanup()
+    assert dispatched == []
+    assert await oauth_slack.store.get(ConversationKey("slack", "T1", "U1", "tiny")) is None
+    assert oauth_slack.fake.webhook_posts.empty()
