@@ -3,28 +3,75 @@
 Every adapter hands its post-ack work here (`start`). A graceful stop (`drain`) waits for what
 is running, up to the bound, then cancels the rest; each cancelled piece's `on_cancel` gives
 its delivery's lease back, so another process (or the next start) finishes it at once.
+
+Acknowledgements go first: the platform waits 3 seconds for one and then shows the user an
+error, while a reply may take its time (a response_url takes replies for 30 minutes). Requests
+being acknowledged are counted (`acknowledging`), and work after an ack waits at its
+checkpoints (`after_acks`) while any is, so under load the acks do not queue behind the
+engine, the rendering and the replies of earlier requests on the one event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 LOG = logging.getLogger(__name__)
+YIELD_BOUND = 0.05
+"""Seconds work after an ack waits for acknowledgements at most: under a stream of requests
+that never leaves none in progress, the replies still move."""
 
 
 class InFlight:
     """The tasks doing acknowledged work in this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, yield_bound: float = YIELD_BOUND) -> None:
+        self.yield_bound = yield_bound
         self._tasks: dict[asyncio.Task[None], Callable[[], Awaitable[None]] | None] = {}
         self.accepting = True
         """False once a shutdown began: readiness turns false so load balancers stop sending."""
+        self._acking = 0
+        self._waiting: dict[asyncio.Future[None], None] = {}
+        """Checkpoints waiting for the acknowledgements in progress, in arrival order."""
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    @property
+    def held(self) -> int:
+        """Pieces of work waiting at a checkpoint right now."""
+        return len(self._waiting)
+
+    @contextmanager
+    def acknowledging(self) -> Iterator[None]:
+        """Around one request's handling up to its acknowledgement."""
+        self._acking += 1
+        try:
+            yield
+        finally:
+            self._acking -= 1
+            if not self._acking:
+                waiting, self._waiting = self._waiting, {}
+                for waiter in waiting:
+                    _wake(waiter)
+
+    async def after_acks(self) -> None:
+        """A checkpoint in work after an ack: returns at once unless requests are being
+        acknowledged, else once none is (at most `yield_bound` seconds later)."""
+        if not self._acking:
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiting[waiter] = None
+        timer = loop.call_later(self.yield_bound, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiting.pop(waiter, None)
 
     def start(
         self,
@@ -69,3 +116,8 @@ class InFlight:
                 bound,
             )
         return len(late)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

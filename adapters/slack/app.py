@@ -14,6 +14,7 @@ included, runs in one error handling (`failures.run_after_ack`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -180,6 +181,11 @@ class AckFirst:
     async def _finish(
         self, ticket: Ticket, kind: str, work: Coroutine[Any, Any, None], *, tell: Tell | None
     ) -> None:
+        try:
+            await self.runtime.work.after_acks()
+        except asyncio.CancelledError:
+            work.close()  # never started: its lease is given back by `on_cancel`
+            raise
         if not await run_after_ack(work, tell=tell, what=f"Slack {kind}", count=self._counted):
             # Left unfinished on purpose (a reply that could not be sent): it is tried again later.
             return
@@ -643,7 +649,7 @@ def build_app(
         logger=bolt_log,
     )
     configure_client(app.client, settings)
-    responder = Responder(session)
+    responder = Responder(session, after_acks=runtime.work.after_acks)
     home = HomeListeners(
         engine=services.engine, team=services.team, deliveries=services.deliveries, session=session
     )

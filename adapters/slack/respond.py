@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError, ClientOSError, ClientSession, ClientTimeout, ServerDisconnectedError
@@ -40,8 +41,12 @@ class ReplyUndeliverable(Exception):
 class Responder:
     """Sends messages to response_urls, through `session` when there is one."""
 
-    def __init__(self, session: ClientSession | None) -> None:
+    def __init__(
+        self, session: ClientSession | None, *, after_acks: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         self.session = session
+        self.after_acks = after_acks
+        """A checkpoint before each reply: requests being acknowledged go first (runtime/work.py)."""
         self.headers = {"Content-Type": "application/json;charset=utf-8", "User-Agent": get_user_agent()}
 
     async def send(
@@ -55,6 +60,8 @@ class Responder:
         url = respond.response_url
         if not isinstance(url, str) or not url:
             raise ReplyUndeliverable("the request carries no response_url")
+        if self.after_acks is not None:
+            await self.after_acks()
         try:
             if self.session is None:
                 await respond(

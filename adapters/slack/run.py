@@ -135,7 +135,7 @@ async def run(
 
             if settings.slack_app_token is None:
                 raise SettingsError(name="SLACK_APP_TOKEN", expected="an app-level token xapp-…")
-            handler = CheckedSocketModeHandler(app, settings.slack_app_token.reveal())
+            handler = CheckedSocketModeHandler(app, settings.slack_app_token.reveal(), work=runtime.work)
 
             async def connect() -> None:
                 await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it untyped

@@ -83,9 +83,16 @@ def web_app(
     notes: set[asyncio.Task[None]] = set()
 
     async def events(request: web.Request) -> web.Response:
-        if health is not None and not health.runtime.work.accepting:
+        if health is None:
+            return await checked(request)
+        work = health.runtime.work
+        if not work.accepting:
             # Shutting down: Slack resends a refused request, to a replica that is not stopping.
             return web.json_response(STOPPING, status=503, headers={"Retry-After": "1"})
+        with work.acknowledging():  # work after earlier acks waits for this one (runtime/work.py)
+            return await checked(request)
+
+    async def checked(request: web.Request) -> web.Response:
         try:
             raw = await read_body(request)
         except TooLarge:

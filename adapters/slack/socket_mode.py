@@ -16,6 +16,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from adapters.runtime.work import InFlight
 from adapters.slack.inbound import note_target, send_note, shape_problem
 
 LOG = logging.getLogger(__name__)
@@ -24,15 +25,21 @@ LOG = logging.getLogger(__name__)
 class CheckedSocketModeHandler(AsyncSocketModeHandler):
     """bolt's Socket Mode handler, with `inbound.shape_problem` in front of it."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, work: InFlight | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._notes: set[asyncio.Task[None]] = set()
+        self._work = work
+        """Counts the envelopes being acknowledged, so work after earlier acks lets them go first."""
 
     async def handle(self, client: Any, req: SocketModeRequest) -> None:
         payload = req.payload
         problem = shape_problem(payload) if isinstance(payload, dict) else "the payload is not an object"
         if problem is None:
-            await super().handle(client, req)
+            if self._work is None:
+                await super().handle(client, req)
+                return
+            with self._work.acknowledging():
+                await super().handle(client, req)
             return
         LOG.warning("could not read a Socket Mode %s envelope: %s", req.type, problem)
         await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))

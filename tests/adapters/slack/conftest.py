@@ -17,6 +17,8 @@ import pytest
 from aiohttp import ClientSession, web
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.runtime.health import Health
+from adapters.runtime.service import Runtime
 from adapters.services import Services
 from adapters.settings import Secret, Settings
 from adapters.slack.app import build_app
@@ -132,8 +134,11 @@ class SlackHarness:
         self._ids = itertools.count(1)
         self.http = ClientSession()
 
-    async def start(self, store: Store | None = None, *, shared_session: bool = True) -> None:
-        """`shared_session=False` replies through bolt's own `respond` (a new session per reply)."""
+    async def start(
+        self, store: Store | None = None, *, shared_session: bool = True, runtime: Runtime | None = None
+    ) -> None:
+        """`shared_session=False` replies through bolt's own `respond` (a new session per reply);
+        `runtime`: served as `advisor slack` serves it (health routes, replies after acks)."""
         self.store = store if store is not None else await SqliteStore.open(self.db_path)
         self.deliveries = RecordingDeliveries(self.store)
         self.team_engine = RecordingTeamEngine(
@@ -149,9 +154,10 @@ class SlackHarness:
         )
         self.engine = self.services.engine
         self.app_session = ClientSession() if shared_session else None
-        app = build_app(self.services, self.settings, session=self.app_session)
+        app = build_app(self.services, self.settings, session=self.app_session, runtime=runtime)
         self.app = app
-        self._runner = web.AppRunner(web_app(app, signing_secret=SECRET))
+        health = Health(self.services, runtime) if runtime is not None else None
+        self._runner = web.AppRunner(web_app(app, signing_secret=SECRET, health=health))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]

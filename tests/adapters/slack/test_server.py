@@ -15,6 +15,8 @@ from pathlib import Path
 from aiohttp import ClientSession
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from adapters.runtime.service import Runtime
+from adapters.runtime.work import InFlight
 from tests.adapters.slack.conftest import SECRET, TOKEN, SlackHarness, signed_headers
 from tests.fakes.slack_api import WAIT, FakeSlack
 
@@ -104,3 +106,40 @@ async def test_socket_mode_requests_take_the_same_path(slack: SlackHarness) -> N
     )
     assert (await slack.app.async_dispatch(AsyncBoltRequest(mode="socket_mode", body=event))).status == 200
     assert (await slack.fake.next_api_call()).body["thread_ts"] == "9.1"
+
+
+async def test_a_reply_waits_while_another_request_is_being_acknowledged(slack: SlackHarness) -> None:
+    """Slack shows an error if the ack takes 3 s; a reply may wait. Request B is still arriving
+    (half its body sent) when click A is acknowledged: A's work waits until B has its ack."""
+    runtime = Runtime(work=InFlight(yield_bound=WAIT))
+    await slack.stop()
+    await slack.start(runtime=runtime)
+    host, port = slack.url.removeprefix("http://").split("/")[0].split(":")
+    second = slack.command_body("", hook="second").encode()
+    head = "".join(
+        f"{name}: {value}\r\n"
+        for name, value in {
+            **signed_headers(second.decode(), content_type="application/x-www-form-urlencoded"),
+            "Host": host,
+            "Content-Length": str(len(second)),
+        }.items()
+    )
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(f"POST /slack/events HTTP/1.1\r\n{head}\r\n".encode() + second[:20])
+        await writer.drain()
+        assert await slack.command("", hook="first") == 200  # acknowledged while B is half read
+        for _ in range(100):  # let A's work run up to its first checkpoint
+            if runtime.work.held:
+                break
+            await asyncio.sleep(0)
+        assert runtime.work.held == 1
+        assert slack.fake.webhook_posts.empty()  # A's reply waits for B's ack
+        writer.write(second[20:])
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), WAIT)
+        assert status.startswith(b"HTTP/1.1 200")
+    finally:
+        writer.close()
+    hooks = {(await slack.fake.next_post()).hook for _ in range(2)}
+    assert hooks == {"first", "second"}
