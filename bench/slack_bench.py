@@ -4,18 +4,24 @@ Measures, per request, the time to the HTTP acknowledgement and the time until t
 the `response_url` (a loopback sink standing in for Slack), against `advisor slack --http` run
 as its own process, exactly as deployed (the installed console script, SQLite, the shipped
 pack). As a baseline in the same run, the same signed requests go to a bare aiohttp process
-that only answers 200. Targets (issue 16): ack p99 within 1.5x the bare one, throughput at
-least 0.5x the bare one.
+that only answers 200. Targets (issue 16): ack p99 within 1.5x the bare one, throughput
+(acknowledgements per second at the endpoint) at least 0.5x the bare one.
 
     .venv/bin/python bench/slack_bench.py [--users 50] [--rounds 8] [--pause 0] [--pack DIR]
+                                          [--profile FILE.prof | FILE.txt]
 
-With --pause 0 every user sends its next request as soon as the previous reply arrived, so 50
-requests are always in flight and the figures are those of a saturated process; --pause 0.2
-gives a load closer to people clicking.
+Both servers run side by side and are measured in turns (a walk per user on the app, then as
+many requests per user on the bare server, --rounds times), so a shared machine's load falls on
+both alike. With --pause 0 every user sends its next request as soon as the previous reply
+arrived, so 50 requests are always in flight and the figures are those of a saturated process;
+--pause 0.2 gives a load closer to people clicking.
 
-Prints one JSON object; times are milliseconds. The app (and, for the baseline, the bare
-handler) runs in its own process, as in production; the senders and the response_url sink share
-the bench process. All on 127.0.0.1.
+Prints one JSON object; times are milliseconds. Besides the targets: the CPU each process used
+per request (on a busy machine that decides both ratios), and `reference_minimal_app`, not a
+target: a plain aiohttp app that checks, records, acks and replies (FLOOR_SERVER), the floor
+of any app that keeps the ack promise on this machine. The servers run in their own processes,
+as in production; the senders and the response_url sink share the bench process. All on
+127.0.0.1.
 """
 
 from __future__ import annotations
