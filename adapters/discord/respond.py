@@ -84,6 +84,10 @@ async def respond(
     if ticket.replay:
         # The process that died deferred it: Discord takes only the edit or follow-up now.
         deferred = True
+    elif defer_after <= 0:
+        # Always deferred (and recorded resumable from the start): work that needs no await,
+        # as a store answering inline does, must not slip in ahead of the deferral.
+        deferred = True
     else:
         done, _ = await asyncio.wait({task}, timeout=defer_after)
         deferred = not done

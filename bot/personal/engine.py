@@ -53,6 +53,14 @@ def new_conversation_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+class _PackNeeded(Exception):
+    """Internal: a click's walk needs a pack version held neither in memory nor found yet."""
+
+    def __init__(self, version: str) -> None:
+        super().__init__(version)
+        self.version = version
+
+
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     conversation: Conversation
@@ -141,7 +149,6 @@ class Engine:
             lambda fresh: walker.answer(
                 fresh.pack, fresh.conversation, option, now=self._clock(), ttl=self.idle_timeout
             ),
-            preloaded=conversation,
         )
         if isinstance(reply, QuestionReply | ResultReply) and not is_verbatim(option, text):
             return replace(reply, taken_as=option.label)
@@ -284,61 +291,94 @@ class Engine:
         allow_expired: bool = False,
         allow_missing_pack: bool = False,
     ) -> Reply:
-        preloaded: Conversation | None = None
-        if conversation_id is None or step is None:
-            # A typed command (no button): act on the conversation as it stands now.
-            if conversation_id is None:
-                preloaded = await self.store.get(ConversationKey.personal(actor, self.advisor))
-            else:
-                preloaded = await self.store.get_by_id(conversation_id)
-            if preloaded is None:
-                raise NoConversation()
-            conversation_id = preloaded.id
-            step = preloaded.step if step is None else step
+        """A button names the conversation and its step; a typed command (no button) acts on
+        the actor's own conversation as it stands now."""
+        ref = ConversationKey.personal(actor, self.advisor) if conversation_id is None else conversation_id
         return await self._change_by_id(
-            actor,
-            conversation_id,
-            step,
-            walk,
-            allow_expired=allow_expired,
-            allow_missing_pack=allow_missing_pack,
-            preloaded=preloaded,
+            actor, ref, step, walk, allow_expired=allow_expired, allow_missing_pack=allow_missing_pack
         )
 
     async def _change_by_id(
         self,
         actor: Actor,
-        conversation_id: str,
-        step: int,
+        ref: str | ConversationKey,
+        step: int | None,
         walk: Callable[[_Loaded], Conversation],
         *,
         allow_expired: bool = False,
         allow_missing_pack: bool = False,
-        preloaded: Conversation | None = None,
     ) -> Reply:
-        """Load, check, walk, save once. No retry: every change moves the step, so a conflict
-        means this click (or typed line) was meant for a step that is gone."""
-        conversation = preloaded or await self.store.get_by_id(conversation_id)
-        if conversation is None:
-            raise NoConversation()
-        if not conversation.key.is_owned_by(actor):
-            raise NotYourConversation(conversation_id=conversation_id)
-        if step != conversation.step:
-            raise StaleAnswer(step=step, current_step=conversation.step)
-        if not allow_expired and conversation.is_expired(self._clock()):
-            return self._expired_offer(conversation)
-        pack = await self._pack_for(conversation)
-        if pack is None:
-            if not allow_missing_pack:
-                return self._pack_gone(conversation)
-            pack = self.registry.current(self.advisor)
-        # The walk happened on `pack`: a conversation that moved to a new version is saved on it.
-        changed = replace(walk(_Loaded(conversation, pack)), pack_version=pack.version)
+        """Load, check, walk, save: one store operation (`change`), the checks run on the row
+        it read. No retry: every change moves the step, so a conflict means this click (or
+        typed line) was meant for a step that is gone.
+
+        A pinned pack version this process does not hold stops the walk before anything is
+        written; it is read from the archive and the click tried again.
+        """
+        found: dict[str, Pack | None] = {}
+        while True:
+            try:
+                return await self._change_once(
+                    actor,
+                    ref,
+                    step,
+                    walk,
+                    found=found,
+                    allow_expired=allow_expired,
+                    allow_missing_pack=allow_missing_pack,
+                )
+            except _PackNeeded as needed:
+                found[needed.version] = await self.registry.find(self.advisor, needed.version)
+
+    async def _change_once(
+        self,
+        actor: Actor,
+        ref: str | ConversationKey,
+        step: int | None,
+        walk: Callable[[_Loaded], Conversation],
+        *,
+        found: dict[str, Pack | None],
+        allow_expired: bool,
+        allow_missing_pack: bool,
+    ) -> Reply:
+        walked_on: Pack | None = None
+        stopped: Callable[[Conversation], Notice] = self._pack_gone
+        read_step = step
+
+        def decide(conversation: Conversation) -> Conversation | None:
+            """Pure, run by the store between its read and its write; None writes nothing."""
+            nonlocal walked_on, stopped, read_step
+            walked_on, read_step = None, conversation.step
+            if not conversation.key.is_owned_by(actor):
+                raise NotYourConversation(conversation_id=conversation.id)
+            if step is not None and step != conversation.step:
+                raise StaleAnswer(step=step, current_step=conversation.step)
+            if not allow_expired and conversation.is_expired(self._clock()):
+                stopped = self._expired_offer
+                return None
+            pack = self._pack_held(conversation, found)
+            if pack is None:
+                if not allow_missing_pack:
+                    stopped = self._pack_gone
+                    return None
+                pack = self.registry.current(self.advisor)
+            walked_on = pack
+            changed = walk(_Loaded(conversation, pack))
+            if changed.pack_version == pack.version:
+                return changed
+            # The walk happened on `pack`: a conversation that moved to a new version is saved on it.
+            return replace(changed, pack_version=pack.version)
+
         try:
-            saved = await self.store.save(changed, expected_version=conversation.version)
+            before, saved = await self.store.change(ref, decide)
         except VersionConflict:
-            raise StaleAnswer(step=step, current_step=step + 1) from None
-        return self._render(saved, pack)
+            seen = read_step if read_step is not None else 0
+            raise StaleAnswer(step=seen, current_step=seen + 1) from None
+        if before is None:
+            raise NoConversation()
+        if saved is None or walked_on is None:
+            return stopped(before)  # expired, or its pack version is gone
+        return self._render(saved, walked_on)
 
     # --- loading and presenting -----------------------------------------------------------
 
@@ -370,12 +410,31 @@ class Engine:
         return _Loaded(conversation, pack)
 
     async def _pack_for(self, conversation: Conversation) -> Pack | None:
+        """`_pack_held`, reading the conversation's own version from the archive if need be."""
+        found: dict[str, Pack | None] = {}
+        while True:
+            try:
+                return self._pack_held(conversation, found)
+            except _PackNeeded as needed:
+                found[needed.version] = await self.registry.find(self.advisor, needed.version)
+
+    def _pack_held(self, conversation: Conversation, found: dict[str, Pack | None]) -> Pack | None:
         """The version to walk on: the current one when the answers carry over to it (a wording
-        edit), else the conversation's own, read from the store if this process lacks it."""
+        edit), else the conversation's own (None: no longer kept anywhere).
+
+        Synchronous, so the store can run it inside a click: raises _PackNeeded for a version
+        neither in memory nor in `found` (what the archive answered for versions asked before).
+        """
         current = self.registry.current(self.advisor)
         if conversation.pack_version == current.version or not conversation.answers:
             return current
-        pinned = await self.registry.find(self.advisor, conversation.pack_version)
+        version = conversation.pack_version
+        if version in found:
+            pinned = found[version]
+        else:
+            pinned = self.registry.version(self.advisor, version)
+            if pinned is None:
+                raise _PackNeeded(version)
         if carries_over(conversation.answers, pinned=pinned, current=current):
             return current
         return pinned

@@ -3,6 +3,7 @@ deliveries, pack versions; `Store` is all of them, which is what `open_store` re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -28,6 +29,20 @@ class ConversationStore(Protocol):
         """Write only if the stored version is still `expected_version`, else raise VersionConflict.
 
         Optimistic, so it also holds across processes. Returns the conversation with its new version.
+        """
+        ...
+
+    async def change(
+        self, ref: str | ConversationKey, walk: Callable[[Conversation], Conversation | None]
+    ) -> tuple[Conversation | None, Conversation | None]:
+        """Read the conversation `ref` names (an id, or a key), walk it, write what the walk
+        returned if the row is still at the version read; one operation, the click's only one.
+
+        Returns (as read, as saved): (None, None) when there is no such conversation (the walk
+        is not called), (read, None) when the walk returned None (nothing written). `walk` must
+        be pure and quick: it may run twice (a retry after a lock) and on the store's own
+        thread, between the read and the write. What it raises reaches the caller unchanged,
+        with nothing written. Raises VersionConflict when another writer got there first.
         """
         ...
 

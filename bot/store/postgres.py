@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -147,6 +148,39 @@ _SELECT = f"SELECT {_COLUMNS} FROM conversations"
 _Row = tuple[str, str, str, str, str, str, str, int, int, float, float, float]
 """A conversations row in _COLUMNS order; NOT NULL columns, so these are the real types."""
 
+_UPDATE = (
+    "UPDATE conversations SET pack_version = $3, answers = $4, step = $5,"
+    " version = version + 1, updated_at = $6, expires_at = $7"
+    " WHERE id = $1 AND version = $2"
+)
+
+
+def _update_args(c: Conversation, expected_version: int) -> tuple[object, ...]:
+    return (
+        c.id,
+        expected_version,
+        c.pack_version,
+        encode_answers(c.answers),
+        c.step,
+        to_seconds(c.updated_at),
+        to_seconds(c.expires_at),
+    )
+
+
+def _with_version(c: Conversation, version: int) -> Conversation:
+    return Conversation(
+        id=c.id,
+        key=c.key,
+        pack_version=c.pack_version,
+        answers=c.answers,
+        step=c.step,
+        version=version,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+        expires_at=c.expires_at,
+    )
+
+
 _COMMAND_TAG = re.compile(r"^(?:DELETE|UPDATE) (\d+)$")
 
 
@@ -167,12 +201,20 @@ class _Record(Protocol):
     def __iter__(self) -> Iterator[object]: ...
 
 
+class _Connection(Protocol):
+    """The part of asyncpg.Connection this store uses, typed."""
+
+    async def fetchrow(self, query: str, *args: object) -> _Record | None: ...
+    async def execute(self, query: str, *args: object) -> str: ...
+
+
 class _Pool(Protocol):
     """The part of asyncpg.Pool this store uses, typed."""
 
     async def fetchrow(self, query: str, *args: object) -> _Record | None: ...
     async def fetch(self, query: str, *args: object) -> list[_Record]: ...
     async def execute(self, query: str, *args: object) -> str: ...
+    def acquire(self) -> AbstractAsyncContextManager[_Connection]: ...
     async def close(self) -> None: ...
 
 
@@ -398,26 +440,47 @@ class PostgresStore:
             )
         except asyncpg.UniqueViolationError:
             raise ConversationExists(c.id) from None
-        return replace(c, version=1)
+        return _with_version(c, 1)
 
     async def save(self, conversation: Conversation, *, expected_version: int) -> Conversation:
         c = conversation
-        changed = await self._execute(
-            "UPDATE conversations SET pack_version = $3, answers = $4, step = $5,"
-            " version = version + 1, updated_at = $6, expires_at = $7"
-            " WHERE id = $1 AND version = $2",
-            c.id,
-            expected_version,
-            c.pack_version,
-            encode_answers(c.answers),
-            c.step,
-            to_seconds(c.updated_at),
-            to_seconds(c.expires_at),
-        )
+        changed = await self._execute(_UPDATE, *_update_args(c, expected_version))
         if changed != 1:
             self.stats.conflicts += 1
             raise VersionConflict(c.id, expected_version)
-        return replace(c, version=expected_version + 1)
+        return _with_version(c, expected_version + 1)
+
+    async def change(
+        self, ref: str | ConversationKey, walk: Callable[[Conversation], Conversation | None]
+    ) -> tuple[Conversation | None, Conversation | None]:
+        """The read and the conditional UPDATE on one pooled connection, the walk in between.
+
+        Two round trips and no transaction: the walk runs here, so the server cannot run it
+        between them, and the UPDATE's `WHERE version` does what a row lock would, without
+        holding one across a round trip.
+        """
+        args: tuple[str, ...]
+        if isinstance(ref, str):
+            query, args = f"{_SELECT} WHERE id = $1", (ref,)
+        else:
+            query = f"{_SELECT} WHERE platform = $1 AND workspace = $2 AND user_id = $3 AND advisor = $4"
+            args = (ref.platform, ref.workspace, ref.user, ref.advisor)
+        try:
+            async with self._pool.acquire() as conn:
+                record = await conn.fetchrow(query, *args)
+                if record is None:
+                    return None, None
+                before = _to_conversation(record)
+                after = walk(before)
+                if after is None:
+                    return before, None
+                changed = _affected(await conn.execute(_UPDATE, *_update_args(after, before.version)))
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        if changed != 1:
+            self.stats.conflicts += 1
+            raise VersionConflict(after.id, before.version)
+        return before, _with_version(after, before.version + 1)
 
     async def delete(self, key: ConversationKey) -> bool:
         deleted = await self._execute(

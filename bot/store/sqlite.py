@@ -2,15 +2,24 @@
 
 Every operation is one synchronous function; writes are single conditional statements
 (`... WHERE version = ?`), which is what makes concurrent clicks apply exactly once, even across
-processes. Operations queued while the worker thread is busy run together in one thread hop and
-one explicit `BEGIN IMMEDIATE ... COMMIT` (group commit): each statement is still atomic on its
-own, no task ever holds a transaction open across an await, and a thousand concurrent clicks
-cost a few hops instead of two thousand. Delivery records and pack versions join the same
-batches, so recording a delivery before its acknowledgement costs no connection of its own.
+processes. A click is one operation: read, the engine's pure walk, conditional write (`change`).
 
-`secure_delete` is on, so deleted rows are overwritten in the file, and every batch first
-checks that the path still names the file this store opened: a database deleted or replaced
-under a running bot fails loudly instead of swallowing every later write.
+An operation runs inline, on the event loop's thread, when the connection is idle: WAL with
+synchronous=NORMAL commits without an fsync, so a read and a write cost some tens of
+microseconds, less than the two thread hops they would otherwise need. The inline try uses no
+busy timeout; a file locked by another process (SQLITE_BUSY) sends the operation to the
+connection's own thread instead, with the real timeout, so a lock held elsewhere never blocks
+the loop. Operations arriving while that thread is busy run together in one hop and one
+explicit `BEGIN IMMEDIATE ... COMMIT` (group commit): each statement is still atomic on its own
+and no task ever holds a transaction open across an await. Delivery records and pack versions
+go through the same path, so recording a delivery costs no connection of its own.
+
+Checkpoints fsync, so the loop's connection never runs one: automatic checkpoints are off and a
+PASSIVE checkpoint runs on a second connection in a worker thread every few hundred changed
+rows. `secure_delete` is on, so deleted rows are overwritten in the file (and `erase_deleted`
+empties the log), and every operation first checks that the path still names the file this
+store opened: a database deleted or replaced under a running bot fails loudly instead of
+swallowing every later write.
 """
 
 from __future__ import annotations
@@ -18,12 +27,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,6 +60,86 @@ from bot.team.session import TeamKey, TeamSession, roster_thread
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
+CHECKPOINT_EVERY = 500
+"""Rows changed between two PASSIVE checkpoints: a change dirties two or three pages, so this is
+about what SQLite's own wal_autocheckpoint (1000 pages) would do, without its fsync on the loop."""
+PROBE_EVERY = 16
+"""Inline operations in a row before one waits a turn of the loop to see whether others join it."""
+REMEMBERED = 4096
+"""Conversations kept decoded beside the row they came from. A user's next click reads back the
+row their last click wrote; when nobody changed it since, decoding it again is skipped."""
+
+log = logging.getLogger(__name__)
+
+
+class _Contended(Exception):
+    """Another connection holds the lock an inline operation needed: run it on the thread."""
+
+
+def _is_contention(error: sqlite3.OperationalError) -> bool:
+    return error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+class _Checkpoints:
+    """Checkpoints that never fsync on the event loop's thread, where writes run.
+
+    Every CHECKPOINT_EVERY changed rows a PASSIVE checkpoint starts on a second connection in
+    a worker thread: it copies the log's pages into the database and fsyncs both while writes
+    go on. Writes that never pause would never let it reach the end of the log, and only a
+    log checkpointed to its end is restarted from its beginning by the next write (else it
+    grows without bound), so once it is done the store's next operation first runs a second
+    PASSIVE checkpoint on its own connection, in that connection's thread, for the few pages
+    written meanwhile (about a millisecond, during which operations queue).
+    """
+
+    def __init__(self, path: str, changes: int) -> None:
+        self._path = path
+        self._mark = changes
+        self._conn: sqlite3.Connection | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self._bulk: Future[None] | None = None
+
+    def after(self, changes: int) -> None:
+        """Called after each write with the connection's total of changed rows."""
+        if self._bulk is not None or changes - self._mark < CHECKPOINT_EVERY:
+            return
+        self._mark = changes
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-checkpoint")
+        self._bulk = self._worker.submit(self._checkpoint)
+
+    def catch_up_due(self) -> bool:
+        """True once, when the background checkpoint has finished (the caller catches up)."""
+        bulk = self._bulk
+        if bulk is None or not bulk.done():
+            return False
+        self._bulk = None
+        if (error := bulk.exception()) is not None:
+            log.warning("a background checkpoint failed (the next one retries): %s", error)
+            return False
+        return True
+
+    def _checkpoint(self) -> None:
+        if self._conn is None:
+            self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+    async def close(self) -> None:
+        if self._bulk is not None:
+            await asyncio.wait([asyncio.wrap_future(self._bulk)])
+        if self._worker is not None:
+            self._worker.shutdown()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _passive_checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+
+def _no_automatic_checkpoints(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
 
 
 def _hash_rosters(conn: sqlite3.Connection) -> None:
@@ -156,33 +247,55 @@ _COLUMNS = (
     "id, platform, workspace, user_id, advisor, pack_version, answers, step, version,"
     " created_at, updated_at, expires_at"
 )
+_BY_ID = f"SELECT {_COLUMNS} FROM conversations WHERE id = ?"
+_SET = "UPDATE conversations SET answers = ?, step = ?, version = version + 1, updated_at = ?, expires_at = ?"
+_AT_VERSION = " WHERE id = ? AND version = ?"
+_AT_ROW = (
+    " WHERE id = ? AND platform = ? AND workspace = ? AND user_id = ? AND advisor = ?"
+    " AND pack_version = ? AND answers = ? AND step = ? AND version = ?"
+    " AND created_at = ? AND updated_at = ? AND expires_at = ?"
+)
+"""Conditional on the whole row this store remembers, so it applies only to that very row."""
+_UPDATES = {
+    (exact, moved): _SET + (", pack_version = ?" if moved else "") + (_AT_ROW if exact else _AT_VERSION)
+    for exact in (False, True)
+    for moved in (False, True)
+}
+"""The conditional UPDATE by (conditional on the whole row, pack version changed). The pack
+version is set only when it changes: setting an indexed column, even to its own value,
+rewrites its index entry."""
+_UPDATE = _UPDATES[False, True]
+_BY_KEY = (
+    f"SELECT {_COLUMNS} FROM conversations"
+    " WHERE platform = ? AND workspace = ? AND user_id = ? AND advisor = ?"
+)
 
 
-def _row_to_conversation(row: tuple[object, ...]) -> Conversation:
-    (
-        cid,
-        platform,
-        workspace,
-        user,
-        advisor,
-        pack_version,
-        answers,
-        step,
-        version,
-        created,
-        updated,
-        expires,
-    ) = row
+_Row = tuple[str, str, str, str, str, str, str, int, int, float, float, float]
+"""A conversations row in _COLUMNS order: every column is NOT NULL and of its declared type."""
+
+
+def _row_to_conversation(row: _Row) -> Conversation:
+    cid, platform, workspace, user, advisor, pack_version, answers, step, version = row[:9]
     return Conversation(
-        id=str(cid),
-        key=ConversationKey(str(platform), str(workspace), str(user), str(advisor)),
-        pack_version=str(pack_version),
-        answers=decode_answers(str(answers)),
-        step=int(step),  # type: ignore[call-overload]  # sqlite returns int for INTEGER columns
-        version=int(version),  # type: ignore[call-overload]
-        created_at=from_seconds(float(created)),  # type: ignore[arg-type]
-        updated_at=from_seconds(float(updated)),  # type: ignore[arg-type]
-        expires_at=from_seconds(float(expires)),  # type: ignore[arg-type]
+        id=cid,
+        key=ConversationKey(platform, workspace, user, advisor),
+        pack_version=pack_version,
+        answers=decode_answers(answers),
+        step=step,
+        version=version,
+        created_at=from_seconds(row[9]),
+        updated_at=from_seconds(row[10]),
+        expires_at=from_seconds(row[11]),
+    )
+
+
+def _is_utc(conversation: Conversation) -> bool:
+    """Whether decoding its row gives back these very values (the store reads times as UTC)."""
+    return (
+        conversation.created_at.tzinfo is UTC
+        and conversation.updated_at.tzinfo is UTC
+        and conversation.expires_at.tzinfo is UTC
     )
 
 
@@ -291,6 +404,24 @@ def _apply_batch(
     return outcomes
 
 
+_Queued = tuple[Callable[[sqlite3.Connection], object], "asyncio.Future[object]"]
+
+
+def _settle(future: asyncio.Future[object], ok: bool, value: object) -> None:
+    if future.done():  # its caller stopped waiting
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)  # type: ignore[arg-type]  # a failed operation's exception
+
+
+def _fail(batch: Sequence[_Queued], error: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)
+
+
 class SqliteStore:
     """Conversations in one SQLite file (WAL, synchronous=NORMAL, busy_timeout)."""
 
@@ -303,15 +434,29 @@ class SqliteStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
+        self._conn: sqlite3.Connection = db._conn
         self._clock = clock
         self._claims = 0
         self._location = location
         self._busy_timeout_ms = busy_timeout_ms
-        self._queue: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future[object]]] = []
+        self._timeout_set = busy_timeout_ms
+        """The busy timeout the connection has now: 0 inline, the real one on its thread."""
+        self._queue: list[_Queued] = []
         self._drainer: asyncio.Task[None] | None = None
+        """Group commits on the connection's thread (after a lock held elsewhere)."""
+        self._flush_due: asyncio.Handle | None = None
+        """A group commit on the loop's next turn."""
+        self._batching = False
+        """The last group commit held more than one operation: others are clicking too."""
+        self._inline_run = 0
+        self._in_thread: set[object] = set()
+        """Tokens of functions handed to the connection's thread and not finished there yet
+        (the thread removes its own): while any is left the loop must not touch the connection."""
         self.stats = StoreStats()
         self._identity: tuple[int, int] | None = None
-        """(device, inode) of the file when opened: compared with the path's before each batch."""
+        """(device, inode) of the file when opened: compared with the path's before each write."""
+        self._known: dict[str, tuple[_Row, Conversation]] = {}
+        self._checkpoints: _Checkpoints | None = None
 
     @classmethod
     async def open(
@@ -341,13 +486,20 @@ class SqliteStore:
                     fix="Set ADVISOR_DB to a path in a writable folder.",
                 ) from error
         try:
-            db = await aiosqlite.connect(location, isolation_level=None, timeout=busy_timeout_ms / 1000)
+            # check_same_thread=False: the loop's thread uses it too, never at the same time
+            # as the connection's own thread (see _run).
+            db = await aiosqlite.connect(
+                location, isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
+            )
         except sqlite3.Error as error:
             raise _explain(location, error) from error
         store = cls(db, location, busy_timeout_ms=busy_timeout_ms)
         try:
             await store._hop(store._migrate)
             store._identity = store._file_identity()
+            if store._identity is not None:  # a file a second connection can open
+                await store._hop(_no_automatic_checkpoints)
+                store._checkpoints = _Checkpoints(location, store._conn.total_changes)
         except BaseException:
             await db.close()
             raise
@@ -376,24 +528,81 @@ class SqliteStore:
             )
 
     async def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn` on the connection's own thread in one hop (aiosqlite's internal queue)."""
-        conn = self._db._conn
+        """Run `fn` on the connection's own thread in one hop (aiosqlite's internal queue),
+        with the real busy timeout. The loop keeps off the connection until `fn` has returned
+        there, even if the caller stops waiting (a cancelled task)."""
+        conn = self._conn
+        token = object()
+        self._in_thread.add(token)
 
         def call() -> T:
-            return fn(conn)
+            try:
+                if self._timeout_set != self._busy_timeout_ms:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+                    self._timeout_set = self._busy_timeout_ms
+                return fn(conn)
+            finally:
+                self._in_thread.discard(token)
 
         try:
             result: T = await self._db._execute(call)  # type: ignore[no-untyped-call]  # one hop
         except sqlite3.Error as error:
             raise _explain(self._location, error) from error
+        except BaseException:
+            if not self._db._running:  # the thread is gone: nothing will ever finish there
+                self._in_thread.discard(token)
+            raise
+        return result
+
+    def _inline(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` here, on the loop's thread, without waiting for any lock.
+
+        Raises _Contended, having written nothing that `fn` run again would not write the
+        same, when another connection holds the lock (the caller hands `fn` to the thread).
+        """
+        conn = self._conn
+        if self._timeout_set != 0:
+            conn.execute("PRAGMA busy_timeout = 0")
+            self._timeout_set = 0
+        self._check_file()
+        try:
+            result = fn(conn)
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _is_contention(error):
+                raise _Contended() from error
+            raise
+        if self._checkpoints is not None:
+            self._checkpoints.after(conn.total_changes)
         return result
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Queue one operation; the drainer runs everything queued so far in one transaction."""
+        """Run one operation, at once and inline when the connection is idle and nobody else
+        is using the store, else in the next group commit (inline too, unless contended).
+
+        Every PROBE_EVERY-th operation of a run of inline ones waits for the next turn of the
+        loop instead, so that operations of other tasks join it: then the store batches until
+        a group commit finds itself alone again. (It also keeps a task that loops over the
+        store from holding the loop for long.)
+        """
+        if self._checkpoints is not None and self._checkpoints.catch_up_due():
+            await self._hop(_passive_checkpoint)
+        thread = False
+        if not self._queue and not self._in_thread and self._idle_thread():
+            self._inline_run += 1
+            if not self._batching and self._inline_run % PROBE_EVERY:
+                try:
+                    return self._inline(fn)
+                except _Contended:
+                    thread = True  # another process holds the lock: wait for it there, not here
+                except sqlite3.IntegrityError:
+                    raise
+                except sqlite3.Error as error:
+                    raise _explain(self._location, error) from error
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         self._queue.append((fn, future))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain())
+        self._schedule(thread=thread)
         try:
             result = await future
         except sqlite3.IntegrityError:
@@ -402,27 +611,79 @@ class SqliteStore:
             raise _explain(self._location, error) from error
         return result  # type: ignore[return-value]  # the future holds fn's own result
 
+    def _idle_thread(self) -> bool:
+        return self._drainer is None or self._drainer.done()
+
+    def _schedule(self, *, thread: bool) -> None:
+        """Make sure something takes the queue: the drainer if it is running (or the
+        connection's thread is needed), else a group commit on the loop's next turn."""
+        if not self._idle_thread() or self._flush_due is not None:
+            return
+        if thread or self._in_thread:
+            self._drainer = asyncio.create_task(self._drain())
+        else:
+            self._flush_due = asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """One group commit of everything queued, on the loop's thread, waiting for no lock;
+        what met a lock held elsewhere goes to the connection's thread."""
+        self._flush_due = None
+        batch, self._queue = self._queue, []
+        if not batch:
+            return
+        self._batching = len(batch) > 1
+        self._inline_run = 0
+        if self._in_thread or not self._idle_thread():  # the connection is busy on its thread
+            self._queue = batch + self._queue
+            self._schedule(thread=True)
+            return
+        conn = self._conn
+        if self._timeout_set != 0:
+            conn.execute("PRAGMA busy_timeout = 0")
+            self._timeout_set = 0
+        try:
+            outcomes = _apply_batch(conn, operations=[fn for fn, _ in batch], guard=self._check_file)
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if not _is_contention(error):
+                _fail(batch, _explain(self._location, error))
+                return
+            outcomes = [(False, error)] * len(batch)
+        except Exception as error:  # the guard: every waiter hears it
+            _fail(batch, error)
+            return
+        if self._checkpoints is not None:
+            self._checkpoints.after(conn.total_changes)
+        again = []
+        for item, (ok, value) in zip(batch, outcomes, strict=True):
+            if not ok and isinstance(value, sqlite3.OperationalError) and _is_contention(value):
+                again.append(item)
+            else:
+                _settle(item[1], ok, value)
+        if again:
+            self._queue = again + self._queue
+            self._schedule(thread=True)
+
     async def _drain(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            try:
-                outcomes = await self._hop(
-                    functools.partial(
-                        _apply_batch, operations=[fn for fn, _ in batch], guard=self._check_file
-                    )
-                )
-            except Exception as error:  # every waiter hears it; none waits forever
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
+        """One group commit on the connection's thread, with the real busy timeout; what
+        queued meanwhile goes back to the loop's group commits (contended, it comes back)."""
+        batch, self._queue = self._queue, []
+        try:
+            outcomes = await self._hop(
+                functools.partial(_apply_batch, operations=[fn for fn, _ in batch], guard=self._check_file)
+            )
+        except Exception as error:  # every waiter hears it; none waits forever
+            _fail(batch, error)
+        else:
+            if self._checkpoints is not None:
+                self._checkpoints.after(self._conn.total_changes)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)  # type: ignore[arg-type]  # a failed op's exception
+                _settle(future, ok, value)
+        finally:
+            self._drainer = None
+            if self._queue:
+                self._schedule(thread=False)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
@@ -457,33 +718,145 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             raise
 
-    async def get(self, key: ConversationKey) -> Conversation | None:
-        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
-            row: tuple[object, ...] | None = conn.execute(
-                f"SELECT {_COLUMNS} FROM conversations"
-                " WHERE platform = ? AND workspace = ? AND user_id = ? AND advisor = ?",
-                (key.platform, key.workspace, key.user, key.advisor),
-            ).fetchone()
-            return row
+    # --- conversations (ConversationStore) -----------------------------------------------
 
-        row = await self._run(fn)
-        return None if row is None else _row_to_conversation(row)
+    def _decoded(self, row: _Row) -> Conversation:
+        """The row as a Conversation; decoded again only when it differs from the one remembered.
+
+        Called only inside operations, which have the connection (and so this memory) to themselves.
+        """
+        known = self._known.get(row[0])
+        if known is not None and known[0] == row:
+            return known[1]
+        conversation = _row_to_conversation(row)
+        self._remember(row, conversation)
+        return conversation
+
+    def _remember(self, row: _Row, conversation: Conversation) -> None:
+        known = self._known
+        if known.pop(row[0], None) is None and len(known) >= REMEMBERED:
+            del known[next(iter(known))]  # the least recently read or written
+        known[row[0]] = (row, conversation)
+
+    def _write(
+        self, conn: sqlite3.Connection, after: Conversation, *, read: _Row, before: Conversation, exact: bool
+    ) -> Conversation | None:
+        """The conditional UPDATE from the row `read` (decoded: `before`) to `after`; None when
+        the row is no longer at that version (`exact`: no longer that very row, every column
+        compared, for a row remembered rather than just read). Remembers what it saved.
+
+        Only what a walk changes is written: the key and the creation time stay as read.
+        """
+        answers = encode_answers(after.answers)
+        updated, expires = to_seconds(after.updated_at), to_seconds(after.expires_at)
+        values: tuple[object, ...] = (answers, after.step, updated, expires)
+        moved = after.pack_version != read[5]
+        if moved:
+            values += (after.pack_version,)
+        where = read if exact else (read[0], read[8])
+        changed = conn.execute(_UPDATES[exact, moved], (*values, *where)).rowcount
+        if changed != 1:
+            return None
+        version = read[8] + 1
+        saved = Conversation(
+            id=before.id,
+            key=before.key,
+            pack_version=after.pack_version,
+            answers=after.answers,
+            step=after.step,
+            version=version,
+            created_at=before.created_at,
+            updated_at=after.updated_at,
+            expires_at=after.expires_at,
+        )
+        if after.updated_at.tzinfo is UTC and after.expires_at.tzinfo is UTC:  # as a read decodes them
+            row: _Row = (
+                *read[:5],
+                after.pack_version,
+                answers,
+                after.step,
+                version,
+                read[9],
+                updated,
+                expires,
+            )
+            self._remember(row, saved)
+        return saved
+
+    async def get(self, key: ConversationKey) -> Conversation | None:
+        args = (key.platform, key.workspace, key.user, key.advisor)
+
+        def fn(conn: sqlite3.Connection) -> Conversation | None:
+            row: _Row | None = conn.execute(_BY_KEY, args).fetchone()
+            return None if row is None else self._decoded(row)
+
+        return await self._run(fn)
 
     async def get_by_id(self, conversation_id: str) -> Conversation | None:
-        def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
-            row: tuple[object, ...] | None = conn.execute(
-                f"SELECT {_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone()
-            return row
+        args = (conversation_id,)
 
-        row = await self._run(fn)
-        return None if row is None else _row_to_conversation(row)
+        def fn(conn: sqlite3.Connection) -> Conversation | None:
+            row: _Row | None = conn.execute(_BY_ID, args).fetchone()
+            return None if row is None else self._decoded(row)
+
+        return await self._run(fn)
+
+    async def change(
+        self, ref: str | ConversationKey, walk: Callable[[Conversation], Conversation | None]
+    ) -> tuple[Conversation | None, Conversation | None]:
+        """Read, walk and conditionally write in one operation, inline or in a group commit: no
+        other operation of this store runs between the read and the write.
+
+        When this store wrote the row last, the read is the remembered row and the write is
+        conditional on every column of it, so it applies only if the file still holds exactly
+        that row; else (or if the walk refused or stopped) the row is read from the file.
+        """
+        args: tuple[str, ...]
+        if isinstance(ref, str):
+            query, args = _BY_ID, (ref,)
+        else:
+            query, args = _BY_KEY, (ref.platform, ref.workspace, ref.user, ref.advisor)
+
+        def fn(conn: sqlite3.Connection) -> tuple[Conversation | None, Conversation | None]:
+            known = self._known.get(ref) if isinstance(ref, str) else None
+            outcome: Conversation | BaseException | None = None
+            if known is not None:
+                try:
+                    outcome = walk(known[1])
+                except Exception as error:  # a refusal on what may be an old copy: see below
+                    outcome = error
+                if isinstance(outcome, Conversation):
+                    saved = self._write(conn, outcome, read=known[0], before=known[1], exact=True)
+                    if saved is not None:
+                        return known[1], saved
+            row: _Row | None = conn.execute(query, args).fetchone()
+            if row is None:
+                return None, None
+            if known is not None and known[0] == row and not isinstance(outcome, Conversation):
+                before = known[1]  # what was walked is what the file holds: that answer stands
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            else:
+                before = self._decoded(row)
+                outcome = walk(before)
+            if outcome is None:
+                return before, None
+            saved = self._write(conn, outcome, read=row, before=before, exact=False)
+            if saved is None:
+                raise VersionConflict(row[0], row[8])
+            return before, saved
+
+        try:
+            return await self._run(fn)
+        except VersionConflict:
+            self.stats.conflicts += 1
+            raise
 
     async def create(self, conversation: Conversation) -> Conversation:
-        c = conversation
+        c, k = conversation, conversation.key
         created = Conversation(
             id=c.id,
-            key=c.key,
+            key=k,
             pack_version=c.pack_version,
             answers=c.answers,
             step=c.step,
@@ -492,25 +865,27 @@ class SqliteStore:
             updated_at=c.updated_at,
             expires_at=c.expires_at,
         )
+        answers = encode_answers(c.answers)
+        times = (to_seconds(c.created_at), to_seconds(c.updated_at), to_seconds(c.expires_at))
+        row: _Row = (
+            c.id,
+            k.platform,
+            k.workspace,
+            k.user,
+            k.advisor,
+            c.pack_version,
+            answers,
+            c.step,
+            1,
+            *times,
+        )
 
         def fn(conn: sqlite3.Connection) -> None:
             conn.execute(
-                f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    c.id,
-                    c.key.platform,
-                    c.key.workspace,
-                    c.key.user,
-                    c.key.advisor,
-                    c.pack_version,
-                    encode_answers(c.answers),
-                    c.step,
-                    1,
-                    to_seconds(c.created_at),
-                    to_seconds(c.updated_at),
-                    to_seconds(c.expires_at),
-                ),
+                f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
             )
+            if _is_utc(c):
+                self._remember(row, created)
 
         try:
             await self._run(fn)
@@ -520,23 +895,18 @@ class SqliteStore:
 
     async def save(self, conversation: Conversation, *, expected_version: int) -> Conversation:
         c = conversation
+        args = (
+            encode_answers(c.answers),
+            c.step,
+            to_seconds(c.updated_at),
+            to_seconds(c.expires_at),
+            c.pack_version,
+            c.id,
+            expected_version,
+        )
 
         def fn(conn: sqlite3.Connection) -> int:
-            cursor = conn.execute(
-                "UPDATE conversations SET pack_version = ?, answers = ?, step = ?,"
-                " version = version + 1, updated_at = ?, expires_at = ?"
-                " WHERE id = ? AND version = ?",
-                (
-                    c.pack_version,
-                    encode_answers(c.answers),
-                    c.step,
-                    to_seconds(c.updated_at),
-                    to_seconds(c.expires_at),
-                    c.id,
-                    expected_version,
-                ),
-            )
-            return cursor.rowcount
+            return conn.execute(_UPDATE, args).rowcount
 
         if await self._run(fn) != 1:
             self.stats.conflicts += 1
@@ -555,6 +925,7 @@ class SqliteStore:
 
     async def delete(self, key: ConversationKey) -> bool:
         def fn(conn: sqlite3.Connection) -> int:
+            self._known.clear()  # nothing of a deleted conversation stays in memory either
             return conn.execute(
                 "DELETE FROM conversations"
                 " WHERE platform = ? AND workspace = ? AND user_id = ? AND advisor = ?",
@@ -567,6 +938,7 @@ class SqliteStore:
         now = self._clock()
 
         def fn(conn: sqlite3.Connection) -> int:
+            self._known.clear()  # nothing of a forgotten user stays in memory either
             conn.execute(
                 "UPDATE deliveries SET done_at = ?, payload = '', user_id = ''"
                 " WHERE platform = ? AND user_id = ? AND done_at IS NULL",
@@ -587,6 +959,7 @@ class SqliteStore:
         cutoff = to_seconds(older_than)
 
         def fn(conn: sqlite3.Connection) -> int:
+            self._known.clear()
             return conn.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
 
         return await self._run(fn)
@@ -915,6 +1288,17 @@ class SqliteStore:
         return await self._hop(fn)
 
     async def close(self) -> None:
-        if self._drainer is not None:
-            await self._drainer
+        while True:  # finish every operation queued so far
+            if self._flush_due is not None:
+                self._flush_due.cancel()
+                self._flush()
+            elif self._drainer is not None:
+                await self._drainer
+            elif self._queue:
+                self._schedule(thread=True)
+            else:
+                break
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
+        self._known.clear()
         await self._db.close()

@@ -155,6 +155,10 @@ class GatedStore:
         await self.gate.wait()
         return await self._store.get_by_id(conversation_id)
 
+    async def change(self, ref: Any, walk: Any) -> Any:
+        await self.gate.wait()
+        return await self._store.change(ref, walk)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 

@@ -7,6 +7,7 @@ exactly, a click applies once however many arrive together, and "forget me" forg
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -56,6 +57,22 @@ def answered(c: Conversation, question: str, option: str) -> Conversation:
         updated_at=later,
         expires_at=later + timedelta(hours=24),
     )
+
+
+def write_elsewhere(backend: Backend, conversation_id: str, option: str) -> None:
+    """Another replica answers "size" with `option`, while the caller waits (a walk can't await)."""
+
+    async def write() -> None:
+        store = await backend.open_at()
+        try:
+            current = await store.get_by_id(conversation_id)
+            assert current is not None
+            await store.save(answered(current, "size", option), expected_version=current.version)
+        finally:
+            await store.close()
+
+    with ThreadPoolExecutor(max_workers=1) as other_process:
+        other_process.submit(asyncio.run, write()).result()
 
 
 @each_backend
@@ -166,6 +183,102 @@ class TestStoreContract:
         assert stored is not None
         assert stored.answers == (("kind", applied[0]),)
         assert (stored.step, stored.version) == (first.step + 1, 2)
+
+    # --- change: the one operation a click makes -------------------------------------------
+
+    async def test_change_reads_walks_and_saves_in_one_call_by_id_or_by_key(
+        self, contract_store: ConversationStore
+    ) -> None:
+        created = await contract_store.create(conversation())
+        before, saved = await contract_store.change(created.id, lambda c: answered(c, "kind", "api"))
+        assert before == created
+        assert saved == replace(answered(created, "kind", "api"), version=2)
+        assert await contract_store.get_by_id(created.id) == saved
+        before, saved = await contract_store.change(created.key, lambda c: answered(c, "size", "small"))
+        assert before == replace(answered(created, "kind", "api"), version=2)
+        assert saved is not None
+        assert (saved.answers, saved.step, saved.version) == ((("kind", "api"), ("size", "small")), 3, 3)
+        assert await contract_store.get(created.key) == saved
+
+    async def test_change_of_a_missing_conversation_walks_nothing(
+        self, contract_store: ConversationStore
+    ) -> None:
+        walked: list[Conversation] = []
+
+        def walk(c: Conversation) -> Conversation:
+            walked.append(c)
+            return c
+
+        assert await contract_store.change("no-such-id", walk) == (None, None)
+        assert await contract_store.change(conversation().key, walk) == (None, None)
+        assert walked == []
+
+    async def test_a_walk_that_declines_writes_nothing(self, contract_store: ConversationStore) -> None:
+        created = await contract_store.create(conversation())
+        assert await contract_store.change(created.id, lambda c: None) == (created, None)
+        assert await contract_store.get_by_id(created.id) == created
+
+    async def test_what_a_walk_raises_reaches_the_caller_and_nothing_is_written(
+        self, contract_store: ConversationStore
+    ) -> None:
+        created = await contract_store.create(conversation())
+        refusal = StaleAnswer(step=7, current_step=created.step)
+
+        def walk(c: Conversation) -> Conversation:
+            raise refusal
+
+        with pytest.raises(StaleAnswer) as caught:
+            await contract_store.change(created.id, walk)
+        assert caught.value is refusal
+        assert await contract_store.get_by_id(created.id) == created
+        _, saved = await contract_store.change(created.id, lambda c: answered(c, "kind", "api"))
+        assert saved is not None
+        assert saved.version == 2  # nothing was left locked or half-done
+
+    async def test_a_change_raced_by_another_replica_conflicts_and_theirs_stands(
+        self, backend: Backend
+    ) -> None:
+        """The other replica writes between this one's read and its write (here: from inside
+        the walk, every time it runs), so the conditional write must refuse."""
+        store = await backend.open()
+        created = await store.create(conversation())
+        await store.change(created.id, lambda c: answered(c, "kind", "api"))  # as a click would
+        theirs: list[str] = []
+
+        def walk(c: Conversation) -> Conversation:
+            theirs.append(f"theirs{len(theirs)}")
+            write_elsewhere(backend, created.id, theirs[-1])
+            return answered(c, "size", "ours")
+
+        with pytest.raises(VersionConflict):
+            await store.change(created.id, walk)
+        stored = await store.get_by_id(created.id)
+        assert stored is not None
+        # A store may walk its own copy first, then the row as read: each run lost its race.
+        assert stored.answers == (("kind", "api"), *(("size", option) for option in theirs))
+        assert ("size", "ours") not in stored.answers
+
+    async def test_a_change_walks_what_another_replica_wrote_since(self, backend: Backend) -> None:
+        """A replica that wrote a conversation last does not walk its own copy once another
+        replica has changed it."""
+        first, second = await backend.open(), await backend.open()
+        created = await first.create(conversation())
+        _, mine = await first.change(created.id, lambda c: answered(c, "kind", "api"))
+        assert mine is not None
+        _, theirs = await second.change(created.id, lambda c: answered(c, "size", "large"))
+        assert theirs is not None
+        walked: list[Conversation] = []
+
+        def walk(c: Conversation) -> Conversation:
+            walked.append(c)
+            return answered(c, "admin", "need")
+
+        before, saved = await first.change(created.id, walk)
+        assert before == theirs
+        assert walked[-1] == theirs
+        assert saved is not None
+        assert saved.answers == (("kind", "api"), ("size", "large"), ("admin", "need"))
+        assert saved.version == 4
 
     async def test_delete_removes_one_conversation_only(self, contract_store: ConversationStore) -> None:
         alice = await contract_store.create(conversation("alice"))

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from bot.errors import ConversationExists, StoreUnavailable, VersionConflict
 from bot.personal.conversation import Conversation, ConversationKey
 from bot.store import open_store
-from bot.store.sqlite import MIGRATIONS, SqliteStore
+from bot.store.sqlite import BUSY_TIMEOUT_MS, MIGRATIONS, SqliteStore
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 KEY = ConversationKey("test", "w1", "alice", "tiny")
@@ -221,3 +222,80 @@ async def test_a_failing_operation_in_a_batch_fails_alone(store: SqliteStore) ->
     assert isinstance(results[1], ZeroDivisionError)
     assert isinstance(results[2], Conversation)
     assert results[2].version == 2
+
+
+async def test_a_lock_held_by_another_program_never_blocks_the_loop(db_path: Path) -> None:
+    """Clicks meeting another program's write lock wait for it on the store's thread (with the
+    busy timeout), not on the event loop's: the loop goes on, and they apply once it is released."""
+    store = await SqliteStore.open(db_path)
+    try:
+        for cid, user in (("c1", "alice"), ("c2", "bob")):
+            await store.create(conversation(cid, ConversationKey("test", "w1", user, "tiny")))
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        alone = asyncio.create_task(store.change("c1", lambda c: replace(c, step=2)))
+        together = asyncio.gather(
+            store.change("c2", lambda c: replace(c, step=2)),
+            store.change("c2", lambda c: replace(c, step=3)),
+        )
+        loop = asyncio.get_running_loop()
+        turned = loop.time()
+        for _ in range(20):  # the loop keeps turning while they wait
+            await asyncio.sleep(0)
+        # Not a speed bound: waiting on the loop would have held it for the 5 s busy timeout.
+        assert loop.time() - turned < BUSY_TIMEOUT_MS / 1000 / 2
+        assert not alone.done()
+        assert not together.done()
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        _, saved = await asyncio.wait_for(alone, timeout=10)
+        assert saved is not None
+        assert saved.version == 2
+        results = await asyncio.wait_for(together, timeout=10)
+        assert [s.step for _, s in results if s is not None] == [2, 3]
+        loaded = await store.get_by_id("c2")
+        assert loaded is not None
+        assert (loaded.step, loaded.version) == (3, 3)
+    finally:
+        await store.close()
+
+
+async def test_the_log_stays_short_while_writes_never_pause(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checkpoints run off the loop, and while clicks go on writing the background one cannot
+    reach the end of the log; the store then finishes it on its own connection, so the log is
+    restarted instead of growing with every click. Here a reader of another program keeps each
+    background checkpoint short of the end, which is what writes racing it do."""
+    monkeypatch.setattr("bot.store.sqlite.CHECKPOINT_EVERY", 50)
+    store = await SqliteStore.open(db_path)
+    wal = Path(f"{db_path}-wal")
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    answers = tuple((f"question_{i}", f"option_{i}") for i in range(10))
+    await store.create(conversation(answers=answers))
+    step = 1
+
+    async def click() -> None:
+        nonlocal step
+        step += 1
+        await store.change("c1", lambda c: replace(c, step=step))
+
+    checkpoints = store._checkpoints
+    assert checkpoints is not None
+    try:
+        while step < 1000:
+            await click()
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM conversations").fetchone()  # holds its snapshot
+            while (bulk := checkpoints._bulk) is None:
+                await click()
+            await asyncio.wrap_future(bulk)
+            reader.execute("COMMIT")
+        loaded = await store.get_by_id("c1")
+        assert loaded is not None
+        assert loaded.step == step
+        # Unchecked it would hold every one of the 1,000 changes: two pages or more each.
+        assert wal.stat().st_size < 1000 * 2 * 4096 / 4
+    finally:
+        reader.close()
+        await store.close()
