@@ -2,24 +2,28 @@
 
 Every operation is one synchronous function; writes are single conditional statements
 (`... WHERE version = ?`), which is what makes concurrent clicks apply exactly once, even across
-processes. A click is one operation: read, the engine's pure walk, conditional write (`change`).
+processes. A click is one operation (`change`): read, the engine's pure walk, conditional write.
 
 An operation runs inline, on the event loop's thread, when the connection is idle: WAL with
-synchronous=NORMAL commits without an fsync, so a read and a write cost some tens of
-microseconds, less than the two thread hops they would otherwise need. The inline try uses no
-busy timeout; a file locked by another process (SQLITE_BUSY) sends the operation to the
-connection's own thread instead, with the real timeout, so a lock held elsewhere never blocks
-the loop. Operations arriving while that thread is busy run together in one hop and one
-explicit `BEGIN IMMEDIATE ... COMMIT` (group commit): each statement is still atomic on its own
-and no task ever holds a transaction open across an await. Delivery records and pack versions
-go through the same path, so recording a delivery costs no connection of its own.
+synchronous=NORMAL commits without an fsync, so a write costs some tens of microseconds, less
+than the two thread hops it would otherwise need. When other tasks use the store too, their
+operations run together in one inline `BEGIN IMMEDIATE ... COMMIT` per turn of the loop (group
+commit): each statement is still atomic on its own and no transaction is ever held across an
+await. Inline tries use no busy timeout: a file locked by another process (SQLITE_BUSY) sends
+the operations to the connection's own thread instead, with the real timeout, so a lock held
+elsewhere never blocks the loop. Delivery records and pack versions go through the same path,
+so recording a delivery costs no connection or transaction of its own.
 
-Checkpoints fsync, so the loop's connection never runs one: automatic checkpoints are off and a
-PASSIVE checkpoint runs on a second connection in a worker thread every few hundred changed
-rows. `secure_delete` is on, so deleted rows are overwritten in the file (and `erase_deleted`
-empties the log), and every operation first checks that the path still names the file this
-store opened: a database deleted or replaced under a running bot fails loudly instead of
-swallowing every later write.
+The rows this store wrote last are kept decoded beside their columns. A click on one walks
+that copy and writes conditionally on every column of it, which applies only if the file
+still holds exactly that row; else the row is read and walked as usual.
+
+Checkpoints fsync, so the loop's connection never runs one: automatic checkpoints are off and
+a PASSIVE checkpoint runs on a second connection in a worker thread every few hundred changed
+rows (see _Checkpoints). `secure_delete` is on, so deleted rows are overwritten in the file
+(and `erase_deleted` empties the log), and every operation first checks that the path still
+names the file this store opened: a database deleted or replaced under a running bot fails
+loudly instead of swallowing every later write.
 """
 
 from __future__ import annotations
@@ -60,9 +64,10 @@ from bot.team.session import TeamKey, TeamSession, roster_thread
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
-CHECKPOINT_EVERY = 500
-"""Rows changed between two PASSIVE checkpoints: a change dirties two or three pages, so this is
-about what SQLite's own wal_autocheckpoint (1000 pages) would do, without its fsync on the loop."""
+CHECKPOINT_FRAMES = 1000
+"""Pages in the write-ahead log when a checkpoint starts (SQLite's own wal_autocheckpoint)."""
+CHECKPOINT_EVERY = 300
+"""Changed rows before the first checkpoint; each checkpoint then sets the next interval."""
 PROBE_EVERY = 16
 """Inline operations in a row before one waits a turn of the loop to see whether others join it."""
 REMEMBERED = 4096
@@ -83,25 +88,30 @@ def _is_contention(error: sqlite3.OperationalError) -> bool:
 class _Checkpoints:
     """Checkpoints that never fsync on the event loop's thread, where writes run.
 
-    Every CHECKPOINT_EVERY changed rows a PASSIVE checkpoint starts on a second connection in
-    a worker thread: it copies the log's pages into the database and fsyncs both while writes
-    go on. Writes that never pause would never let it reach the end of the log, and only a
-    log checkpointed to its end is restarted from its beginning by the next write (else it
-    grows without bound), so once it is done the store's next operation first runs a second
-    PASSIVE checkpoint on its own connection, in that connection's thread, for the few pages
-    written meanwhile (about a millisecond, during which operations queue).
+    When the log holds about CHECKPOINT_FRAMES pages, a PASSIVE checkpoint starts on a second
+    connection in a worker thread: it copies the log's pages into the database and fsyncs both
+    while writes go on. Writes that never pause would never let it reach the end of the log,
+    and only a log checkpointed to its end is restarted from its beginning by the next write
+    (else it grows without bound), so once it is done the store's next operation first runs a
+    second PASSIVE checkpoint on its own connection, in that connection's thread, for the few
+    pages written meanwhile (about a millisecond, during which operations queue).
+
+    Python's sqlite3 cannot tell how long the log is, so the store counts changed rows and
+    each checkpoint, which reports the log's length, sets how many rows make the next one due:
+    a row changed alone writes three pages or so, a hundred in one group commit a handful.
     """
 
     def __init__(self, path: str, changes: int) -> None:
         self._path = path
         self._mark = changes
+        self._every = CHECKPOINT_EVERY
         self._conn: sqlite3.Connection | None = None
         self._worker: ThreadPoolExecutor | None = None
-        self._bulk: Future[None] | None = None
+        self._bulk: Future[int] | None = None
 
     def after(self, changes: int) -> None:
         """Called after each write with the connection's total of changed rows."""
-        if self._bulk is not None or changes - self._mark < CHECKPOINT_EVERY:
+        if self._bulk is not None or changes - self._mark < self._every:
             return
         self._mark = changes
         if self._worker is None:
@@ -117,12 +127,16 @@ class _Checkpoints:
         if (error := bulk.exception()) is not None:
             log.warning("a background checkpoint failed (the next one retries): %s", error)
             return False
+        frames = max(bulk.result(), 1)
+        self._every = max(16, min(100_000, self._every * CHECKPOINT_FRAMES // frames))
         return True
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self) -> int:
+        """The checkpoint; returns how many pages the log held."""
         if self._conn is None:
             self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        _, frames, _ = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(frames)
 
     async def close(self) -> None:
         if self._bulk is not None:

@@ -268,6 +268,7 @@ async def test_the_log_stays_short_while_writes_never_pause(
     restarted instead of growing with every click. Here a reader of another program keeps each
     background checkpoint short of the end, which is what writes racing it do."""
     monkeypatch.setattr("bot.store.sqlite.CHECKPOINT_EVERY", 50)
+    monkeypatch.setattr("bot.store.sqlite.CHECKPOINT_FRAMES", 100)
     store = await SqliteStore.open(db_path)
     wal = Path(f"{db_path}-wal")
     reader = sqlite3.connect(db_path, isolation_level=None)
