@@ -19,7 +19,7 @@ from bot.team.session import Acceptance, ClosedQuestion, TeamKey, TeamSession, T
 
 
 def encode_answers(answers: tuple[tuple[str, str], ...]) -> str:
-    return ";".join(f"{q}={o}" for q, o in answers)
+    return ";".join(map("=".join, answers))
 
 
 def decode_answers(text: str) -> tuple[tuple[str, str], ...]:

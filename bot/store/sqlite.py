@@ -270,15 +270,13 @@ _AT_ROW = (
     " AND created_at = ? AND updated_at = ? AND expires_at = ?"
 )
 """Conditional on the whole row this store remembers, so it applies only to that very row."""
-_UPDATES = {
-    (exact, moved): _SET + (", pack_version = ?" if moved else "") + (_AT_ROW if exact else _AT_VERSION)
-    for exact in (False, True)
-    for moved in (False, True)
-}
-"""The conditional UPDATE by (conditional on the whole row, pack version changed). The pack
-version is set only when it changes: setting an indexed column, even to its own value,
-rewrites its index entry."""
-_UPDATE = _UPDATES[False, True]
+_UPDATE_VERSION = _SET + _AT_VERSION
+_UPDATE_ROW = _SET + _AT_ROW
+_MOVE_VERSION = _SET + ", pack_version = ?" + _AT_VERSION
+_MOVE_ROW = _SET + ", pack_version = ?" + _AT_ROW
+"""The pack version is set only when it changes: setting an indexed column, even to its own
+value, rewrites its index entry."""
+_UPDATE = _MOVE_VERSION
 _BY_KEY = (
     f"SELECT {_COLUMNS} FROM conversations"
     " WHERE platform = ? AND workspace = ? AND user_id = ? AND advisor = ?"
@@ -470,6 +468,8 @@ class SqliteStore:
         self._identity: tuple[int, int] | None = None
         """(device, inode) of the file when opened: compared with the path's before each write."""
         self._known: dict[str, tuple[_Row, Conversation]] = {}
+        self._ids: dict[tuple[str, ...], str] = {}
+        """(platform, workspace, user, advisor) -> id, for the conversations in `_known`."""
         self._checkpoints: _Checkpoints | None = None
 
     @classmethod
@@ -530,9 +530,14 @@ class SqliteStore:
 
     def _check_file(self) -> None:
         """Refuse to write into a file nobody will read again (deleted, or replaced by another)."""
-        if self._identity is None:
+        identity = self._identity
+        if identity is None:
             return
-        if self._file_identity() != self._identity:
+        try:
+            found = os.stat(self._location)
+        except FileNotFoundError:
+            found = None
+        if found is None or found.st_ino != identity[1] or found.st_dev != identity[0]:
             raise StoreUnavailable(
                 location=self._location,
                 cause="the database file was deleted or replaced while the bot was running,"
@@ -748,9 +753,16 @@ class SqliteStore:
 
     def _remember(self, row: _Row, conversation: Conversation) -> None:
         known = self._known
-        if known.pop(row[0], None) is None and len(known) >= REMEMBERED:
-            del known[next(iter(known))]  # the least recently read or written
+        if known.pop(row[0], None) is None:
+            if len(known) >= REMEMBERED:
+                oldest = next(iter(known))  # the least recently read or written
+                self._ids.pop(known.pop(oldest)[0][1:5], None)
+            self._ids[row[1:5]] = row[0]
         known[row[0]] = (row, conversation)
+
+    def _forget_all(self) -> None:
+        self._known.clear()
+        self._ids.clear()
 
     def _write(
         self, conn: sqlite3.Connection, after: Conversation, *, read: _Row, before: Conversation, exact: bool
@@ -762,33 +774,49 @@ class SqliteStore:
         Only what a walk changes is written: the key and the creation time stay as read.
         """
         answers = encode_answers(after.answers)
-        updated, expires = to_seconds(after.updated_at), to_seconds(after.expires_at)
-        values: tuple[object, ...] = (answers, after.step, updated, expires)
-        moved = after.pack_version != read[5]
-        if moved:
-            values += (after.pack_version,)
-        where = read if exact else (read[0], read[8])
-        changed = conn.execute(_UPDATES[exact, moved], (*values, *where)).rowcount
+        step, pack_version, updated_at, expires_at = (
+            after.step,
+            after.pack_version,
+            after.updated_at,
+            after.expires_at,
+        )
+        updated, expires = updated_at.timestamp(), expires_at.timestamp()
+        if pack_version == read[5]:
+            if exact:
+                changed = conn.execute(_UPDATE_ROW, (answers, step, updated, expires, *read)).rowcount
+            else:
+                changed = conn.execute(
+                    _UPDATE_VERSION, (answers, step, updated, expires, read[0], read[8])
+                ).rowcount
+        else:
+            where = read if exact else (read[0], read[8])
+            sql = _MOVE_ROW if exact else _MOVE_VERSION
+            changed = conn.execute(sql, (answers, step, updated, expires, pack_version, *where)).rowcount
         if changed != 1:
             return None
         version = read[8] + 1
         saved = Conversation(
             id=before.id,
             key=before.key,
-            pack_version=after.pack_version,
+            pack_version=pack_version,
             answers=after.answers,
-            step=after.step,
+            step=step,
             version=version,
             created_at=before.created_at,
-            updated_at=after.updated_at,
-            expires_at=after.expires_at,
+            updated_at=updated_at,
+            expires_at=expires_at,
         )
-        if after.updated_at.tzinfo is UTC and after.expires_at.tzinfo is UTC:  # as a read decodes them
-            row: _Row = (
-                *read[:5],
-                after.pack_version,
+        if updated_at.tzinfo is UTC and expires_at.tzinfo is UTC:  # as a read decodes them
+            cid, platform, workspace, user, advisor = read[:5]
+            row = (
+                cid,
+                platform,
+                workspace,
+                user,
+                advisor,
+                pack_version,
                 answers,
-                after.step,
+                step,
                 version,
                 read[9],
                 updated,
@@ -832,7 +860,8 @@ class SqliteStore:
             query, args = _BY_KEY, (ref.platform, ref.workspace, ref.user, ref.advisor)
 
         def fn(conn: sqlite3.Connection) -> tuple[Conversation | None, Conversation | None]:
-            known = self._known.get(ref) if isinstance(ref, str) else None
+            cid = ref if isinstance(ref, str) else self._ids.get(args)
+            known = None if cid is None else self._known.get(cid)
             outcome: Conversation | BaseException | None = None
             if known is not None:
                 try:
@@ -939,7 +968,7 @@ class SqliteStore:
 
     async def delete(self, key: ConversationKey) -> bool:
         def fn(conn: sqlite3.Connection) -> int:
-            self._known.clear()  # nothing of a deleted conversation stays in memory either
+            self._forget_all()  # nothing of a deleted conversation stays in memory either
             return conn.execute(
                 "DELETE FROM conversations"
                 " WHERE platform = ? AND workspace = ? AND user_id = ? AND advisor = ?",
@@ -952,7 +981,7 @@ class SqliteStore:
         now = self._clock()
 
         def fn(conn: sqlite3.Connection) -> int:
-            self._known.clear()  # nothing of a forgotten user stays in memory either
+            self._forget_all()  # nothing of a forgotten user stays in memory either
             conn.execute(
                 "UPDATE deliveries SET done_at = ?, payload = '', user_id = ''"
                 " WHERE platform = ? AND user_id = ? AND done_at IS NULL",
@@ -973,7 +1002,7 @@ class SqliteStore:
         cutoff = to_seconds(older_than)
 
         def fn(conn: sqlite3.Connection) -> int:
-            self._known.clear()
+            self._forget_all()
             return conn.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
 
         return await self._run(fn)
@@ -1314,5 +1343,5 @@ class SqliteStore:
                 break
         if self._checkpoints is not None:
             await self._checkpoints.close()
-        self._known.clear()
+        self._forget_all()
         await self._db.close()
