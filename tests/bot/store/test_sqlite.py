@@ -224,9 +224,14 @@ async def test_a_failing_operation_in_a_batch_fails_alone(store: SqliteStore) ->
     assert results[2].version == 2
 
 
-async def test_a_lock_held_by_another_program_never_blocks_the_loop(db_path: Path) -> None:
+@pytest.mark.parametrize("probe_every", [16, 1], ids=["inline first", "group commit first"])
+async def test_a_lock_held_by_another_program_never_blocks_the_loop(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, probe_every: int
+) -> None:
     """Clicks meeting another program's write lock wait for it on the store's thread (with the
-    busy timeout), not on the event loop's: the loop goes on, and they apply once it is released."""
+    busy timeout), not on the event loop's: the loop goes on, and they apply once it is released.
+    Whether a click was tried alone or in a group commit on the loop, it ends up there."""
+    monkeypatch.setattr("bot.store.sqlite.PROBE_EVERY", probe_every)
     store = await SqliteStore.open(db_path)
     try:
         for cid, user in (("c1", "alice"), ("c2", "bob")):
