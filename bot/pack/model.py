@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from typing import Any, TypeVar, cast
 
 from bot.errors import AnswersDoNotFit
 
 RESULT = "result"
 """The `next` value that ends a path in a recommendation."""
+
+_Derived = TypeVar("_Derived")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +107,13 @@ class Question:
     sources: tuple[str, ...] = ()
     at: Location = NOWHERE
     _by_id: Mapping[str, Option] = field(init=False, repr=False, compare=False)
+    """A plain dict typed read-only, as the tables of `Pack`."""
 
     def __post_init__(self) -> None:
         by_id: dict[str, Option] = {}
         for option in self.options:
             by_id.setdefault(option.id, option)
-        object.__setattr__(self, "_by_id", MappingProxyType(by_id))
+        object.__setattr__(self, "_by_id", by_id)
 
     def option(self, option_id: str) -> Option | None:
         return self._by_id.get(option_id)
@@ -148,18 +151,28 @@ class Pack:
     scenarios: tuple[Scenario, ...] = ()
     path: str = ""
     at: Location = NOWHERE
+    # Lookup tables built once per pack. Plain dicts typed read-only: nothing outside reads
+    # them, and a MappingProxyType lookup costs twice a dict's on every click.
     _subject_index: Mapping[str, Subject] = field(init=False, repr=False, compare=False)
     _remaining: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _most: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    _chosen: Mapping[tuple[str, str], Option] = field(init=False, repr=False, compare=False)
+    _derived: dict[Callable[[Pack], Any], Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         subjects: dict[str, Subject] = {}
         for subject in self.subjects:
             subjects.setdefault(subject.id, subject)
-        object.__setattr__(self, "_subject_index", MappingProxyType(subjects))
+        object.__setattr__(self, "_subject_index", subjects)
+        chosen: dict[tuple[str, str], Option] = {}
+        for question_id, question in self.questions.items():
+            for option in question.options:
+                chosen.setdefault((question_id, option.id), option)
+        object.__setattr__(self, "_chosen", chosen)
+        object.__setattr__(self, "_derived", {})
         remaining = _questions_to_result(self.questions)
-        object.__setattr__(self, "_remaining", MappingProxyType(remaining))
-        object.__setattr__(self, "_most", MappingProxyType(_most_questions(self.questions, remaining)))
+        object.__setattr__(self, "_remaining", remaining)
+        object.__setattr__(self, "_most", _most_questions(self.questions, remaining))
 
     def reaches_result(self, question_id: str) -> bool:
         return question_id in self._remaining
@@ -182,12 +195,45 @@ class Pack:
     def question(self, question_id: str) -> Question | None:
         return self.questions.get(question_id)
 
+    def chosen(self, answer: tuple[str, str]) -> Option | None:
+        """The option an answer (question id, option id) names in this version, or None.
+
+        One lookup, as `question(q).option(o)` would be two: every click reads a few.
+        """
+        return self._chosen.get(answer)
+
+    def derived(self, build: Callable[[Pack], _Derived]) -> _Derived:
+        """`build(self)`, worked out on first use and kept with this pack.
+
+        A pack never changes, so a table derived from it (the points each answer gives each
+        subject, the numbered choices of each question) is built once per version instead of
+        on every click. `build` must be a pure module-level function: it is the key.
+        """
+        try:
+            return cast(_Derived, self._derived[build])
+        except KeyError:
+            table = self._derived[build] = build(self)
+            return table
+
     def position(self, answers: tuple[tuple[str, str], ...]) -> str:
         """The question id `answers` lead to from the start, or RESULT.
 
         Raises AnswersDoNotFit when they name a question off the path or an option this
-        version lacks: what a conversation stored on another version meets.
+        version lacks: what a conversation stored on another version meets. Every click asks,
+        so each answer costs one lookup; questions are keyed by their own id (the loader's
+        rule), so an answer whose question is the current one and whose pair is known fits.
         """
+        current = self.start
+        chosen = self._chosen
+        for answer in answers:
+            option = chosen.get(answer) if answer[0] == current else None
+            if option is None:
+                return self._position_checked(answers)
+            current = option.next
+        return current
+
+    def _position_checked(self, answers: tuple[tuple[str, str], ...]) -> str:
+        """`position` one question at a time: says which answer does not fit, and how."""
         current = self.start
         for question_id, option_id in answers:
             question = self.questions.get(current)
