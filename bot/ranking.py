@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 from bot.pack.model import Companion, Pack, Source
 
@@ -121,59 +122,131 @@ class Recommendation:
         return self.top.points - runner.points if runner is not None else 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Effect:
+    """What one answer gives one subject of the pack, the same on every click that gives it."""
+
+    subject_id: str
+    points: int
+    reasons_for: tuple[Reason, ...]
+    reasons_against: tuple[Reason, ...]
+    """Both in the option's evidence order; a reason of weight 0 is in neither."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """The pack's evidence laid out by answer, built once per pack (see `Pack.derived`), so a
+    ranking adds up a few prepared values instead of rebuilding every reason on every click."""
+
+    effects: Mapping[tuple[str, str], tuple[_Effect, ...]]
+    """(question id, option id) -> its effect on each subject of the pack its evidence names."""
+    points: Mapping[tuple[str, str], Mapping[str, AnswerPoints]]
+    """(question id, option id) -> subject id -> what it gave, for any subject its evidence names."""
+    best: Mapping[tuple[str, str], int]
+    """(question id, subject id) -> the most points one answer to that question gives the subject."""
+    order: Mapping[str, int]
+    """Subject id -> its place in the pack: ties are ranked by it."""
+    unscored: tuple[Score, ...]
+    """Each subject (in pack order) with no points and no reasons, shared by every ranking."""
+
+
+_WEIGHT = attrgetter("weight")
+
+
+def _scoring(pack: Pack) -> _Scoring:
+    known = {s.id for s in pack.subjects}
+    effects: dict[tuple[str, str], tuple[_Effect, ...]] = {}
+    points: dict[tuple[str, str], Mapping[str, AnswerPoints]] = {}
+    best: dict[tuple[str, str], int] = {}
+    for question_id, question in pack.questions.items():
+        for option in question.options:
+            for e in option.evidence:
+                best[(question_id, e.subject)] = max(best.get((question_id, e.subject), 0), e.weight)
+            answer = (question_id, option.id)
+            if answer in points:
+                continue  # a repeated option id: the first one is the option (Question.option)
+            by_subject: dict[str, list[Reason]] = {}
+            for e in option.evidence:
+                reason = Reason(question_id, option.id, option.label, e.weight, e.reason, e.sources)
+                by_subject.setdefault(e.subject, []).append(reason)
+            given = {
+                subject_id: AnswerPoints(
+                    question_id, option.id, option.label, sum(r.weight for r in rs), tuple(rs)
+                )
+                for subject_id, rs in by_subject.items()
+            }
+            points[answer] = given
+            effects[answer] = tuple(
+                _Effect(
+                    subject_id,
+                    given[subject_id].points,
+                    tuple(r for r in rs if r.weight > 0),
+                    tuple(r for r in rs if r.weight < 0),
+                )
+                for subject_id, rs in by_subject.items()
+                if subject_id in known
+            )
+    return _Scoring(
+        effects=effects,
+        points=points,
+        best=best,
+        order={s.id: i for i, s in enumerate(pack.subjects)},
+        unscored=tuple(Score(s.id, s.name, 0, (), ()) for s in pack.subjects),
+    )
+
+
 def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Score, ...]:
     """Sum each answer's evidence per subject; rank by points; subjects on equal points keep the pack's order
     (a stable order to draw them in: results show them as level, never as a winner)."""
-    reasons: dict[str, list[Reason]] = {s.id: [] for s in pack.subjects}
-    for question_id, option_id in answers:
-        question = pack.question(question_id)
-        option = question.option(option_id) if question else None
-        if option is None:
-            continue
-        for evidence in option.evidence:
-            if evidence.subject in reasons:
-                reasons[evidence.subject].append(
-                    Reason(
-                        question_id,
-                        option_id,
-                        option.label,
-                        evidence.weight,
-                        evidence.reason,
-                        evidence.sources,
-                    )
-                )
+    scoring = pack.derived(_scoring)
+    points: dict[str, int] = {}
+    pros: dict[str, list[Reason]] = {}
+    cons: dict[str, list[Reason]] = {}
+    for answer in answers:
+        for effect in scoring.effects.get(answer, ()):
+            subject_id = effect.subject_id
+            points[subject_id] = points.get(subject_id, 0) + effect.points
+            if effect.reasons_for:
+                pros.setdefault(subject_id, []).extend(effect.reasons_for)
+            if effect.reasons_against:
+                cons.setdefault(subject_id, []).extend(effect.reasons_against)
     scores = [
         Score(
-            subject_id=s.id,
-            name=s.name,
-            points=sum(r.weight for r in reasons[s.id]),
-            reasons_for=tuple(sorted((r for r in reasons[s.id] if r.weight > 0), key=lambda r: -r.weight)),
-            reasons_against=tuple(sorted((r for r in reasons[s.id] if r.weight < 0), key=lambda r: r.weight)),
+            s.id,
+            s.name,
+            points[s.id],
+            _by_weight(pros.get(s.id), strongest=True),
+            _by_weight(cons.get(s.id), strongest=False),
         )
-        for s in pack.subjects
+        if s.id in points
+        else scoring.unscored[i]
+        for i, s in enumerate(pack.subjects)
     ]
-    order = {s.id: i for i, s in enumerate(pack.subjects)}
+    order = scoring.order
     return tuple(sorted(scores, key=lambda sc: (-sc.points, order[sc.subject_id])))
+
+
+def _by_weight(reasons: list[Reason] | None, *, strongest: bool) -> tuple[Reason, ...]:
+    """Strongest (or most negative) first; equal weights in the order asked, as the sort is
+    stable (with reverse=True too). Most lists hold one reason or none: no sort for those."""
+    if not reasons:
+        return ()
+    if len(reasons) == 1:
+        return (reasons[0],)
+    return tuple(sorted(reasons, key=_WEIGHT, reverse=strongest))
 
 
 def points_by_answer(
     pack: Pack, answers: Iterable[tuple[str, str]], subject_id: str
 ) -> tuple[AnswerPoints, ...]:
     """Each answer's points for one subject, in the order given; answers that gave it none are left out."""
+    points = pack.derived(_scoring).points
     out: list[AnswerPoints] = []
-    for question_id, option_id in answers:
-        question = pack.question(question_id)
-        option = question.option(option_id) if question else None
-        if option is None:
-            continue
-        reasons = tuple(
-            Reason(question_id, option_id, option.label, e.weight, e.reason, e.sources)
-            for e in option.evidence
-            if e.subject == subject_id
-        )
-        points = sum(r.weight for r in reasons)
-        if points or reasons:
-            out.append(AnswerPoints(question_id, option_id, option.label, points, reasons))
+    for answer in answers:
+        given = points.get(answer)
+        mine = given.get(subject_id) if given is not None else None
+        if mine is not None:
+            out.append(mine)
     return tuple(out)
 
 
@@ -185,38 +258,33 @@ def strongest_first(points: Iterable[AnswerPoints]) -> tuple[AnswerPoints, ...]:
 def answer_gaps(
     pack: Pack, answers: tuple[tuple[str, str], ...], *, top: str, runner_up: str
 ) -> tuple[AnswerGap, ...]:
-    """The answers that separate two subjects, widest gap in favour of `top` first."""
-    top_by = {(a.question_id, a.option_id): a for a in points_by_answer(pack, answers, top)}
-    runner_by = {(a.question_id, a.option_id): a for a in points_by_answer(pack, answers, runner_up)}
-    gaps: list[AnswerGap] = []
-    for key in dict.fromkeys((*top_by, *runner_by)):
-        mine, theirs = top_by.get(key), runner_by.get(key)
-        shown = mine or theirs
-        if shown is None:
+    """The answers that separate two subjects, widest gap in favour of `top` first (then in the
+    order asked; an answer given twice counts once, at its last place)."""
+    points = pack.derived(_scoring).points
+    last = {answer: i for i, answer in enumerate(answers)}
+    gaps: list[tuple[int, int, AnswerGap]] = []
+    for answer, place in last.items():
+        given = points.get(answer)
+        if given is None:
             continue
-        gap = AnswerGap(
-            key[0],
-            key[1],
-            shown.answer,
-            mine.points if mine else 0,
-            theirs.points if theirs else 0,
-        )
-        if gap.gap:
-            gaps.append(gap)
-    order = {key: i for i, key in enumerate(answers)}
-    return tuple(sorted(gaps, key=lambda g: (-g.gap, order.get((g.question_id, g.option_id), 0))))
+        mine, theirs = given.get(top), given.get(runner_up)
+        shown = mine or theirs
+        top_points = mine.points if mine else 0
+        runner_points = theirs.points if theirs else 0
+        if shown is not None and top_points != runner_points:
+            gap = AnswerGap(answer[0], answer[1], shown.answer, top_points, runner_points)
+            gaps.append((runner_points - top_points, place, gap))
+    return tuple(gap for *_, gap in sorted(gaps))
 
 
 def _possible(pack: Pack, answers: tuple[tuple[str, str], ...], top: Score) -> int:
     """The best answer for `top` on each question asked, summed."""
-    best = 0
+    best = pack.derived(_scoring).best
+    subject_id = top.subject_id
+    total = 0
     for question_id, _ in answers:
-        question = pack.question(question_id)
-        if question is None:
-            continue
-        weights = [e.weight for o in question.options for e in o.evidence if e.subject == top.subject_id]
-        best += max([0, *weights])
-    return best
+        total += best.get((question_id, subject_id), 0)
+    return total
 
 
 def _fit(points: int, possible: int) -> int:
@@ -240,19 +308,19 @@ def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendatio
     given = set(answers)
     subject = pack.subject(top.subject_id)
     companions = tuple(
-        c for c in (subject.companions if subject else ()) if not c.when or given & set(c.when)
+        c for c in (subject.companions if subject else ()) if not c.when or not given.isdisjoint(c.when)
     )
-    cited: dict[str, None] = {}
-    for reason in (*top.reasons_for, *top.reasons_against, *reconsider):
-        cited.update(dict.fromkeys(reason.sources))
-    for companion in companions:
-        cited.update(dict.fromkeys(companion.sources))
+    cited: dict[str, None] = {}  # in order of first mention
+    cites: tuple[Reason | Companion, ...] = (*top.reasons_for, *top.reasons_against, *reconsider, *companions)
+    for cite in cites:
+        for source in cite.sources:
+            cited[source] = None
     if subject is not None:
-        cited.update(dict.fromkeys(subject.summary.sources))
+        for source in subject.summary.sources:
+            cited[source] = None
     notes = []
-    for question_id, option_id in answers:
-        question = pack.question(question_id)
-        option = question.option(option_id) if question else None
+    for answer in answers:
+        option = pack.chosen(answer)
         if option is not None and option.unsure and option.note:
             notes.append(option.note)
     possible = _possible(pack, answers, top)
