@@ -22,7 +22,7 @@ from bot.errors import (
     VersionConflict,
 )
 from bot.matching import is_verbatim, resolve_answer
-from bot.pack.model import Option, Pack
+from bot.pack.model import Pack
 from bot.pack.registry import PackRegistry
 from bot.pack.upgrade import carries_over
 from bot.personal import walker
@@ -114,23 +114,23 @@ class Engine:
     async def answer(self, actor: Actor, *, conversation_id: str, step: int, option_id: str) -> Reply:
         """A button click: applies once, only to the step it was rendered for."""
 
-        def choose(loaded: _Loaded) -> Option:
+        def walk(loaded: _Loaded) -> Conversation:
             question = walker.current_question(loaded.pack, loaded.conversation)
             if question is None:
                 raise ConversationFinished()
             option = question.option(option_id)
             if option is None:
                 raise StaleAnswer(step=step, current_step=loaded.conversation.step)
-            return option
+            return walker.answer(
+                loaded.pack,
+                loaded.conversation,
+                option,
+                now=self._clock(),
+                ttl=self.idle_timeout,
+                question=question,
+            )
 
-        return await self._change_by_id(
-            actor,
-            conversation_id,
-            step,
-            lambda loaded: walker.answer(
-                loaded.pack, loaded.conversation, choose(loaded), now=self._clock(), ttl=self.idle_timeout
-            ),
-        )
+        return await self._change_by_id(actor, conversation_id, step, walk)
 
     async def answer_text(self, actor: Actor, text: str) -> Reply:
         """A typed answer to the actor's current question (number, id, label or synonym)."""

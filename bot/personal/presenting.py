@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.matching import numbered_choices
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.matching import Choice, numbered_choices
 from bot.pack.model import Pack
 from bot.personal import walker
 from bot.personal.conversation import Conversation
@@ -10,14 +13,32 @@ from bot.personal.replies import Answered, QuestionReply, RankedSubject, Ranking
 from bot.ranking import points_by_answer, recommend, strongest_first
 
 
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """How a pack's questions and answers appear in a reply: the same on every click, so built
+    once per pack (see `Pack.derived`)."""
+
+    choices: Mapping[str, tuple[Choice, ...]]
+    """Question id -> its options as numbered choices."""
+    answered: Mapping[tuple[str, str], Answered]
+    """(question id, option id) -> the line it makes in a result's list of answers."""
+
+
+def _shown(pack: Pack) -> _Shown:
+    choices = {question_id: numbered_choices(q) for question_id, q in pack.questions.items()}
+    answered: dict[tuple[str, str], Answered] = {}
+    for question_id, question in pack.questions.items():
+        for option in question.options:
+            answered.setdefault(
+                (question_id, option.id), Answered(question_id, question.prompt, option.label)
+            )
+    return _Shown(choices=choices, answered=answered)
+
+
 def answered_questions(pack: Pack, answers: tuple[tuple[str, str], ...]) -> tuple[Answered, ...]:
-    out = []
-    for question_id, option_id in answers:
-        question = pack.question(question_id)
-        option = question.option(option_id) if question else None
-        if question is not None and option is not None:
-            out.append(Answered(question_id, question.prompt, option.label))
-    return tuple(out)
+    """Each answer as a result lists it; answers this version lacks are left out."""
+    answered = pack.derived(_shown).answered
+    return tuple(line for answer in answers if (line := answered.get(answer)) is not None)
 
 
 def result_reply(pack: Pack, conversation: Conversation) -> ResultReply:
@@ -65,23 +86,18 @@ def present(pack: Pack, conversation: Conversation) -> QuestionReply | ResultRep
     question = walker.current_question(pack, conversation)
     if question is None:
         return result_reply(pack, conversation)
-    notice = ""
-    if conversation.answers:
-        last_q, last_o = conversation.answers[-1]
-        last_question = pack.question(last_q)
-        last = last_question.option(last_o) if last_question else None
-        if last is not None and last.unsure and last.note:
-            notice = last.note
+    answers = conversation.answers
+    last = pack.chosen(answers[-1]) if answers else None
     return QuestionReply(
         conversation_id=conversation.id,
         step=conversation.step,
         question_id=question.id,
         prompt=question.prompt,
         why=question.why,
-        choices=numbered_choices(question),
-        answered=len(conversation.answers),
+        choices=pack.derived(_shown).choices[question.id],
+        answered=len(answers),
         remaining=pack.remaining(question.id),
-        can_go_back=bool(conversation.answers),
-        notice=notice,
-        about_total=len(conversation.answers) + pack.most_remaining(question.id),
+        can_go_back=bool(answers),
+        notice=last.note if last is not None and last.unsure else "",
+        about_total=len(answers) + pack.most_remaining(question.id),
     )
