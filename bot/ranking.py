@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -131,6 +131,8 @@ class _Effect:
     reasons_for: tuple[Reason, ...]
     reasons_against: tuple[Reason, ...]
     """Both in the option's evidence order; a reason of weight 0 is in neither."""
+    alone: Score
+    """The subject's score when no other answer moved it: about half of them in a result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +156,7 @@ _WEIGHT = attrgetter("weight")
 
 
 def _scoring(pack: Pack) -> _Scoring:
-    known = {s.id for s in pack.subjects}
+    names = {s.id: s.name for s in reversed(pack.subjects)}  # the first subject of an id
     effects: dict[tuple[str, str], tuple[_Effect, ...]] = {}
     points: dict[tuple[str, str], Mapping[str, AnswerPoints]] = {}
     best: dict[tuple[str, str], int] = {}
@@ -177,14 +179,9 @@ def _scoring(pack: Pack) -> _Scoring:
             }
             points[answer] = given
             effects[answer] = tuple(
-                _Effect(
-                    subject_id,
-                    given[subject_id].points,
-                    tuple(r for r in rs if r.weight > 0),
-                    tuple(r for r in rs if r.weight < 0),
-                )
+                _effect(subject_id, names[subject_id], rs)
                 for subject_id, rs in by_subject.items()
-                if subject_id in known
+                if subject_id in names
             )
     return _Scoring(
         effects=effects,
@@ -195,44 +192,51 @@ def _scoring(pack: Pack) -> _Scoring:
     )
 
 
+def _effect(subject_id: str, name: str, reasons: list[Reason]) -> _Effect:
+    pros = tuple(r for r in reasons if r.weight > 0)
+    cons = tuple(r for r in reasons if r.weight < 0)
+    points = sum(r.weight for r in reasons)
+    alone = Score(
+        subject_id, name, points, _by_weight(pros, strongest=True), _by_weight(cons, strongest=False)
+    )
+    return _Effect(subject_id, points, pros, cons, alone)
+
+
 def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Score, ...]:
     """Sum each answer's evidence per subject; rank by points; subjects on equal points keep the pack's order
     (a stable order to draw them in: results show them as level, never as a winner)."""
     scoring = pack.derived(_scoring)
-    points: dict[str, int] = {}
-    pros: dict[str, list[Reason]] = {}
-    cons: dict[str, list[Reason]] = {}
+    moved: dict[str, list[_Effect]] = {}
     for answer in answers:
         for effect in scoring.effects.get(answer, ()):
-            subject_id = effect.subject_id
-            points[subject_id] = points.get(subject_id, 0) + effect.points
-            if effect.reasons_for:
-                pros.setdefault(subject_id, []).extend(effect.reasons_for)
-            if effect.reasons_against:
-                cons.setdefault(subject_id, []).extend(effect.reasons_against)
-    scores = [
-        Score(
-            s.id,
-            s.name,
-            points[s.id],
-            _by_weight(pros.get(s.id), strongest=True),
-            _by_weight(cons.get(s.id), strongest=False),
-        )
-        if s.id in points
-        else scoring.unscored[i]
-        for i, s in enumerate(pack.subjects)
-    ]
+            moved.setdefault(effect.subject_id, []).append(effect)
+    scores: list[Score] = []
+    for i, subject in enumerate(pack.subjects):
+        effects = moved.get(subject.id)
+        if effects is None:
+            scores.append(scoring.unscored[i])
+        elif len(effects) == 1 and effects[0].alone.name == subject.name:
+            scores.append(effects[0].alone)
+        else:
+            scores.append(
+                Score(
+                    subject.id,
+                    subject.name,
+                    sum(e.points for e in effects),
+                    _by_weight([r for e in effects for r in e.reasons_for], strongest=True),
+                    _by_weight([r for e in effects for r in e.reasons_against], strongest=False),
+                )
+            )
     order = scoring.order
-    return tuple(sorted(scores, key=lambda sc: (-sc.points, order[sc.subject_id])))
+    scores.sort(key=lambda sc: (-sc.points, order[sc.subject_id]))
+    return tuple(scores)
 
 
-def _by_weight(reasons: list[Reason] | None, *, strongest: bool) -> tuple[Reason, ...]:
+def _by_weight(reasons: Sequence[Reason], *, strongest: bool) -> tuple[Reason, ...]:
     """Strongest (or most negative) first; equal weights in the order asked, as the sort is
     stable (with reverse=True too). Most lists hold one reason or none: no sort for those."""
-    if not reasons:
-        return ()
-    if len(reasons) == 1:
-        return (reasons[0],)
+    if len(reasons) < 2:
+        return tuple(reasons)
     return tuple(sorted(reasons, key=_WEIGHT, reverse=strongest))
 
 
