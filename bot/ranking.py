@@ -328,12 +328,13 @@ def recommend(pack: Pack, answers: tuple[tuple[str, str], ...]) -> Recommendatio
         if option is not None and option.unsure and option.note:
             notes.append(option.note)
     possible = _possible(pack, answers, top)
-    level = tuple(score for score in ranking if score.points == top.points)
+    # Ranked by points, so the subjects level with the top pick are the first ones.
+    level = next((i for i, score in enumerate(ranking) if score.points != top.points), len(ranking))
     return Recommendation(
         ranking=ranking,
         fit=_fit(top.points, possible),
         close_call=runner is not None and top.points - runner.points <= pack.close_margin,
-        level_at_top=level if len(level) > 1 else (),
+        level_at_top=ranking[:level] if level > 1 else (),
         reconsider=reconsider,
         companions=companions,
         sources=tuple(pack.sources[s] for s in cited if s in pack.sources),

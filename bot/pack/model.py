@@ -207,7 +207,8 @@ class Pack:
 
         A pack never changes, so a table derived from it (the points each answer gives each
         subject, the numbered choices of each question) is built once per version instead of
-        on every click. `build` must be a pure module-level function: it is the key.
+        on every click. `build` must be a pure module-level function: it is the key (two
+        threads asking at once may both build it; either result is the same).
         """
         try:
             return cast(_Derived, self._derived[build])

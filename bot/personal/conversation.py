@@ -29,10 +29,8 @@ class ConversationKey:
         return cls(actor.platform, actor.workspace, actor.user, advisor)
 
     def is_owned_by(self, actor: Actor) -> bool:
-        return (self.platform, self.workspace, self.user) == (
-            actor.platform,
-            actor.workspace,
-            actor.user,
+        return (
+            self.user == actor.user and self.workspace == actor.workspace and self.platform == actor.platform
         )
 
 
