@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import MappingProxyType
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.pack.loader import load_pack
-from bot.ranking import points_by_answer, recommend
+from bot.pack.model import Pack
+from bot.ranking import points_by_answer, recommend, score_subjects
+from tests.bot.personal.test_walker import packs, walk
 from tests.conftest import PYTHON_WEB, TINY
 
 TINY_PACK = load_pack(TINY)
@@ -49,3 +57,49 @@ def test_fit_says_what_it_is_a_share_of() -> None:
     unsure = recommend(TINY_PACK, (("kind", "pages"), ("admin", "none"), ("size", "large")))
     assert unsure.top.subject_id == "alpha"
     assert (unsure.top.points, unsure.possible, unsure.fit) == (5, 7, 71)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pack=packs(), choices=st.lists(st.integers(0, 10), max_size=12))
+def test_every_subjects_points_and_reasons_are_its_evidence_on_the_answers_given(
+    pack: Pack, choices: list[int]
+) -> None:
+    """The ranking is read from tables built once per pack; it must say what the evidence says."""
+    answers = walk(pack, choices).answers
+    chosen = [pack.chosen(a) for a in answers]
+    evidence = [e for option in chosen if option is not None for e in option.evidence]
+    order = [s.id for s in pack.subjects]
+    ranking = score_subjects(pack, answers)
+    assert [s.subject_id for s in ranking] == sorted(
+        order, key=lambda i: -sum(e.weight for e in evidence if e.subject == i)
+    )
+    for score in ranking:
+        mine = [e for e in evidence if e.subject == score.subject_id]
+        assert score.points == sum(e.weight for e in mine)
+        pros = sorted((e for e in mine if e.weight > 0), key=lambda e: -e.weight)
+        assert [(r.weight, r.text) for r in score.reasons_for] == [(e.weight, e.reason) for e in pros]
+        cons = sorted((e for e in mine if e.weight < 0), key=lambda e: e.weight)
+        assert [(r.weight, r.text) for r in score.reasons_against] == [(e.weight, e.reason) for e in cons]
+        shown = points_by_answer(pack, answers, score.subject_id)
+        assert sum(a.points for a in shown) == score.points
+
+
+def test_an_edited_pack_ranks_on_its_own_evidence_not_the_last_versions() -> None:
+    answers = (("kind", "api"), ("size", "large"))
+    assert recommend(TINY_PACK, answers).top.subject_id == "beta"  # its tables are built now
+    kind = TINY_PACK.questions["kind"]
+    api = kind.options[1]
+    flipped = replace(api, evidence=tuple(replace(e, weight=-e.weight) for e in api.evidence))
+    edited = replace(
+        TINY_PACK,
+        version="edited",
+        questions=MappingProxyType(
+            {
+                **TINY_PACK.questions,
+                "kind": replace(kind, options=(kind.options[0], flipped, *kind.options[2:])),
+            }
+        ),
+    )
+    rec = recommend(edited, answers)
+    assert rec.top.subject_id == "alpha"
+    assert [(a.question_id, a.points) for a in rec.top_points] == [("kind", 1), ("size", 2)]
