@@ -187,7 +187,8 @@ class Pack:
         Unlike `remaining` (the shortest way out, which keeps rising as a conversation takes the
         usual, longer paths), answered + most_remaining never rises from one question to the next.
         """
-        return self._most.get(question_id, self.remaining(question_id))
+        most = self._most.get(question_id)
+        return most if most is not None else self.remaining(question_id)
 
     def subject(self, subject_id: str) -> Subject | None:
         return self._subject_index.get(subject_id)
