@@ -88,16 +88,17 @@ def present(pack: Pack, conversation: Conversation) -> QuestionReply | ResultRep
         return result_reply(pack, conversation)
     answers = conversation.answers
     last = pack.chosen(answers[-1]) if answers else None
+    # Positional in field order: keywords cost 40% more, and every click that asks runs this.
     return QuestionReply(
-        conversation_id=conversation.id,
-        step=conversation.step,
-        question_id=question.id,
-        prompt=question.prompt,
-        why=question.why,
-        choices=pack.derived(_shown).choices[question.id],
-        answered=len(answers),
-        remaining=pack.remaining(question.id),
-        can_go_back=bool(answers),
-        notice=last.note if last is not None and last.unsure else "",
-        about_total=len(answers) + pack.most_remaining(question.id),
+        conversation.id,
+        conversation.step,
+        question.id,
+        question.prompt,
+        question.why,
+        pack.derived(_shown).choices[question.id],
+        len(answers),  # answered
+        pack.remaining(question.id),
+        bool(answers),  # can_go_back
+        last.note if last is not None and last.unsure else "",  # notice
+        len(answers) + pack.most_remaining(question.id),  # about_total
     )
