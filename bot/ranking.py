@@ -209,7 +209,10 @@ def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Scor
     moved: dict[str, list[_Effect]] = {}
     for answer in answers:
         for effect in scoring.effects.get(answer, ()):
-            moved.setdefault(effect.subject_id, []).append(effect)
+            if (effects := moved.get(effect.subject_id)) is None:
+                moved[effect.subject_id] = [effect]
+            else:
+                effects.append(effect)
     scores: list[Score] = []
     for i, subject in enumerate(pack.subjects):
         effects = moved.get(subject.id)
@@ -218,15 +221,15 @@ def score_subjects(pack: Pack, answers: Iterable[tuple[str, str]]) -> tuple[Scor
         elif len(effects) == 1 and effects[0].alone.name == subject.name:
             scores.append(effects[0].alone)
         else:
-            scores.append(
-                Score(
-                    subject.id,
-                    subject.name,
-                    sum(e.points for e in effects),
-                    _by_weight([r for e in effects for r in e.reasons_for], strongest=True),
-                    _by_weight([r for e in effects for r in e.reasons_against], strongest=False),
-                )
-            )
+            points = 0
+            pros: list[Reason] = []
+            cons: list[Reason] = []
+            for effect in effects:
+                points += effect.points
+                pros += effect.reasons_for
+                cons += effect.reasons_against
+            strongest, weakest = _by_weight(pros, strongest=True), _by_weight(cons, strongest=False)
+            scores.append(Score(subject.id, subject.name, points, strongest, weakest))
     order = scoring.order
     scores.sort(key=lambda sc: (-sc.points, order[sc.subject_id]))
     return tuple(scores)
