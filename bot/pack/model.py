@@ -154,6 +154,7 @@ class Pack:
     # Lookup tables built once per pack. Plain dicts typed read-only: nothing outside reads
     # them, and a MappingProxyType lookup costs twice a dict's on every click.
     _subject_index: Mapping[str, Subject] = field(init=False, repr=False, compare=False)
+    _question_index: Mapping[str, Question] = field(init=False, repr=False, compare=False)
     _remaining: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _most: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _chosen: Mapping[tuple[str, str], Option] = field(init=False, repr=False, compare=False)
@@ -164,6 +165,7 @@ class Pack:
         for subject in self.subjects:
             subjects.setdefault(subject.id, subject)
         object.__setattr__(self, "_subject_index", subjects)
+        object.__setattr__(self, "_question_index", dict(self.questions))
         chosen: dict[tuple[str, str], Option] = {}
         for question_id, question in self.questions.items():
             for option in question.options:
@@ -194,7 +196,7 @@ class Pack:
         return self._subject_index.get(subject_id)
 
     def question(self, question_id: str) -> Question | None:
-        return self.questions.get(question_id)
+        return self._question_index.get(question_id)
 
     def chosen(self, answer: tuple[str, str]) -> Option | None:
         """The option an answer (question id, option id) names in this version, or None.

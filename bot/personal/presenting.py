@@ -14,25 +14,41 @@ from bot.ranking import points_by_answer, recommend, strongest_first
 
 
 @dataclass(frozen=True, slots=True)
+class _Asked:
+    """What a question's reply shows that is the same for everyone asked it."""
+
+    choices: tuple[Choice, ...]
+    remaining: int
+    """The fewest questions left, this one included."""
+    most: int
+    """The most questions left, this one included: the "about N" of the progress line."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Shown:
     """How a pack's questions and answers appear in a reply: the same on every click, so built
     once per pack (see `Pack.derived`)."""
 
-    choices: Mapping[str, tuple[Choice, ...]]
-    """Question id -> its options as numbered choices."""
+    asked: Mapping[str, _Asked]
+    """Question id -> its choices and progress."""
     answered: Mapping[tuple[str, str], Answered]
     """(question id, option id) -> the line it makes in a result's list of answers."""
 
 
 def _shown(pack: Pack) -> _Shown:
-    choices = {question_id: numbered_choices(q) for question_id, q in pack.questions.items()}
+    asked = {
+        question_id: _Asked(
+            numbered_choices(q), pack.remaining(question_id), pack.most_remaining(question_id)
+        )
+        for question_id, q in pack.questions.items()
+    }
     answered: dict[tuple[str, str], Answered] = {}
     for question_id, question in pack.questions.items():
         for option in question.options:
             answered.setdefault(
                 (question_id, option.id), Answered(question_id, question.prompt, option.label)
             )
-    return _Shown(choices=choices, answered=answered)
+    return _Shown(asked=asked, answered=answered)
 
 
 def answered_questions(pack: Pack, answers: tuple[tuple[str, str], ...]) -> tuple[Answered, ...]:
@@ -88,6 +104,7 @@ def present(pack: Pack, conversation: Conversation) -> QuestionReply | ResultRep
         return result_reply(pack, conversation)
     answers = conversation.answers
     last = pack.chosen(answers[-1]) if answers else None
+    asked = pack.derived(_shown).asked[question.id]
     # Positional in field order: keywords cost 40% more, and every click that asks runs this.
     return QuestionReply(
         conversation.id,
@@ -95,10 +112,10 @@ def present(pack: Pack, conversation: Conversation) -> QuestionReply | ResultRep
         question.id,
         question.prompt,
         question.why,
-        pack.derived(_shown).choices[question.id],
+        asked.choices,
         len(answers),  # answered
-        pack.remaining(question.id),
+        asked.remaining,
         bool(answers),  # can_go_back
         last.note if last is not None and last.unsure else "",  # notice
-        len(answers) + pack.most_remaining(question.id),  # about_total
+        len(answers) + asked.most,  # about_total
     )
