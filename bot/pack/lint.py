@@ -6,19 +6,22 @@ Pure: a Pack in, Findings out. The loader has already reported schema problems.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from operator import attrgetter
 
 from bot.pack import limits
 from bot.pack.double_count import find_double_counts
 from bot.pack.findings import Finding, Severity
-from bot.pack.model import NOWHERE, RESULT, Location, Pack, Question
+from bot.pack.model import NOWHERE, RESULT, Location, Option, Pack, Question
 from bot.pack.scenarios import run_scenario
-from bot.ranking import score_subjects
 
 MAX_WORK = 200_000
 """Answer steps spent enumerating paths to prove each subject can rank first; past this budget a
 greedy search per subject decides, so a 10,000-question pack still lints in well under a second."""
+WORK_PER_OPTION = 64
+"""A smaller pack gets a smaller budget: enumeration costs the same per question at every size."""
 MAX_WEIGHT = 5
 
 
@@ -35,48 +38,68 @@ def lint_pack(pack: Pack) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.at.file, f.at.line, f.at.column, f.code))
 
 
-def _is_control(char: str) -> bool:
-    """C0 (but newline and tab), DEL, C1, and the bidirectional overrides that reorder text."""
-    if char in "\n\t":
-        return False
-    return unicodedata.category(char) == "Cc" or "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""C0 (but newline and tab), DEL, C1 (Unicode's category Cc, exactly), and the bidirectional
+overrides and isolates that reorder text."""
+_SKIPPED = frozenset(("at", "path", "version"))
+_Reader = Callable[[object], tuple[object, ...]]
+_READERS: dict[type, tuple[tuple[str, ...], _Reader] | None] = {}
 
 
-def _texts(value: object, at: Location, key: str) -> Iterator[tuple[str, Location, str]]:
-    """Every string in the pack with the place of the nearest value that has one."""
-    if isinstance(value, str):
-        yield value, at, key
-    elif isinstance(value, Location):
-        return
-    elif isinstance(value, tuple):
-        for item in value:
-            yield from _texts(item, at, key)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _texts(item, at, key)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        here = getattr(value, "at", at)
-        for f in dataclasses.fields(value):
-            if f.init and f.name not in ("at", "path", "version"):
-                yield from _texts(getattr(value, f.name), here, f.name)
+def _reader(value: object) -> tuple[tuple[str, ...], _Reader] | None:
+    """The names of a pack type's fields whose strings are shown to people, and one call that
+    reads them all; None when `value` is not one of the pack's dataclasses. Found once per type,
+    so a field added to the model is checked without a change here."""
+    cls = type(value)
+    try:
+        return _READERS[cls]
+    except KeyError:
+        pass
+    found: tuple[tuple[str, ...], _Reader] | None = None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type | Location):
+        names = tuple(f.name for f in dataclasses.fields(value) if f.init and f.name not in _SKIPPED)
+        get = attrgetter(*names)
+        found = (names, get if len(names) > 1 else lambda item: (get(item),))
+    _READERS[cls] = found
+    return found
 
 
 def _check_text(pack: Pack) -> Iterator[Finding]:
     """Pack text is printed in terminals and chats: a control character there is an attack.
 
     YAML refuses most raw control characters, but "\\e[2J" in double quotes is an escape
-    sequence that clears a terminal, so every string is checked after loading.
+    sequence that clears a terminal, so every string is checked after loading: every string
+    field of every pack type, with the place of the nearest value that has one. An explicit
+    stack, and each string searched by one regular expression where it is met, so a
+    10,000-question pack costs one pass over its values.
     """
-    for text, at, key in _texts(pack, NOWHERE, "pack"):
-        bad = next((c for c in text if _is_control(c)), None)
-        if bad is not None:
-            yield Finding(
-                at if at != NOWHERE else pack.at,
-                "E030",
-                f"{key} holds the control character U+{ord(bad):04X}; remove it"
-                " (pack text is shown in terminals and chats, where it could move the cursor or"
-                " retitle the window)",
-            )
+    search = _CONTROL.search
+    stack: list[tuple[object, Location, str]] = [(pack, pack.at, "pack")]
+    while stack:
+        value, at, key = stack.pop()
+        reader = _reader(value)
+        items: Iterable[tuple[object, str]]
+        if reader is not None:
+            names, read = reader
+            at = getattr(value, "at", at)
+            items = zip(read(value), names, strict=True)
+        elif isinstance(value, Mapping):
+            items = ((item, key) for item in value.values())
+        else:  # a tuple: what else _reader() let onto the stack
+            items = ((item, key) for item in value)  # type: ignore[attr-defined]
+        for item, name in items:
+            if type(item) is str:
+                match = search(item)
+                if match is not None:
+                    yield Finding(
+                        at if at != NOWHERE else pack.at,
+                        "E030",
+                        f"{name} holds the control character U+{ord(match.group()):04X}; remove it"
+                        " (pack text is shown in terminals and chats, where it could move the cursor"
+                        " or retitle the window)",
+                    )
+            elif isinstance(item, tuple | Mapping) or _reader(item) is not None:
+                stack.append((item, at, name))
 
 
 def _unknown_sources(pack: Pack, ids: tuple[str, ...], at: Location, what: str) -> Iterator[Finding]:
@@ -284,56 +307,106 @@ def _check_graph(pack: Pack) -> Iterator[Finding]:
             yield Finding(question.at, "E015", f"no path from question {question.id} reaches a result")
 
 
-def _paths(pack: Pack, budget: int) -> Iterator[tuple[tuple[str, str], ...]]:
-    """Answer paths from start to a result, depth first, until `budget` steps are spent."""
-    stack: list[tuple[str, tuple[tuple[str, str], ...]]] = [(pack.start, ())]
+_Adds = list[tuple[int, int]]
+"""(subject slot, weight) pairs one option adds to the running totals."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """Each option's summed weight per subject, by subject slot, computed once for every walk."""
+
+    order: tuple[str, ...]
+    adds: dict[tuple[str, str], _Adds]
+
+    @classmethod
+    def of(cls, pack: Pack) -> _Scoring:
+        order = tuple(s.id for s in pack.subjects)
+        slot: dict[str, int] = {}
+        for i, subject_id in enumerate(order):
+            slot.setdefault(subject_id, i)
+        adds: dict[tuple[str, str], _Adds] = {}
+        for question in pack.questions.values():
+            for option in question.options:
+                summed: dict[int, int] = {}
+                for evidence in option.evidence:
+                    at = slot.get(evidence.subject)
+                    if at is not None:
+                        summed[at] = summed.get(at, 0) + evidence.weight
+                adds.setdefault((question.id, option.id), list(summed.items()))
+        return cls(order, adds)
+
+    def first(self, totals: list[int]) -> str:
+        """The subject ranked first on these totals: most points, ties in pack order (as ranking does)."""
+        best = max(totals)
+        return self.order[totals.index(best)]
+
+
+def _path_winners(pack: Pack, scoring: _Scoring, budget: int) -> Iterator[str]:
+    """The top pick at the end of each answer path, depth first in pack order, for `budget` steps.
+
+    One running total per subject, added to on the way down and taken back on the way up, so
+    each step costs one option's evidence and each finished path one look at the totals.
+    """
+    start = pack.question(pack.start)
+    if start is None:
+        return
+    totals = [0] * len(scoring.order)
+    stack: list[tuple[Question, Iterator[Option]]] = [(start, iter(start.options))]
+    taken: list[_Adds] = []
     spent = 0
     while stack and spent < budget:
-        here, answers = stack.pop()
-        question: Question | None = pack.question(here)
-        if question is None:
+        question, options = stack[-1]
+        option = next(options, None)
+        if option is None:
+            stack.pop()
+            for i, weight in taken.pop() if taken else ():
+                totals[i] -= weight
             continue
-        for option in reversed(question.options):
-            path = (*answers, (question.id, option.id))
-            spent += len(path)
-            if option.next == RESULT:
-                yield path
-            else:
-                stack.append((option.next, path))
+        spent += 1
+        adds = scoring.adds[(question.id, option.id)]
+        for i, weight in adds:
+            totals[i] += weight
+        following = pack.question(option.next) if option.next != RESULT else None
+        if following is not None:
+            stack.append((following, iter(following.options)))
+            taken.append(adds)
+            continue
+        if option.next == RESULT:
+            yield scoring.first(totals)
+        for i, weight in adds:
+            totals[i] -= weight
 
 
-def _option_weights(pack: Pack) -> dict[tuple[str, str], dict[str, int]]:
-    """Each option's summed weight per subject, computed once for every greedy walk."""
-    weights: dict[tuple[str, str], dict[str, int]] = {}
-    for question in pack.questions.values():
-        for option in question.options:
-            summed: dict[str, int] = {}
-            for evidence in option.evidence:
-                summed[evidence.subject] = summed.get(evidence.subject, 0) + evidence.weight
-            weights[(question.id, option.id)] = summed
-    return weights
-
-
-def _greedy_wins(pack: Pack, subject_id: str, weights: dict[tuple[str, str], dict[str, int]]) -> bool:
+def _greedy_wins(pack: Pack, subject_id: str, scoring: _Scoring) -> bool:
     """Walk taking, at each question, the option most in `subject_id`'s favour; does it rank first?"""
-    totals = dict.fromkeys((s.id for s in pack.subjects), 0)
+    mine = scoring.order.index(subject_id)
+    totals = [0] * len(scoring.order)
     here = pack.start
     seen: set[str] = set()
     while here != RESULT and here not in seen and (question := pack.question(here)) is not None:
         seen.add(here)
-        best, best_margin = question.options[0], None
+        best, best_adds, best_margin = question.options[0], None, 0
         for option in question.options:
-            summed = weights[(question.id, option.id)]
-            margin = summed.get(subject_id, 0) - max([0, *(w for s, w in summed.items() if s != subject_id)])
-            if best_margin is None or margin > best_margin:
-                best, best_margin = option, margin
-        for subject, weight in weights[(question.id, best.id)].items():
-            if subject in totals:
-                totals[subject] += weight
+            adds = scoring.adds[(question.id, option.id)]
+            own, others = 0, 0
+            for i, weight in adds:
+                if i == mine:
+                    own += weight
+                elif weight > others:
+                    others = weight
+            if best_adds is None or own - others > best_margin:
+                best, best_adds, best_margin = option, adds, own - others
+        for i, weight in best_adds or ():
+            totals[i] += weight
         here = best.next
-    order = [s.id for s in pack.subjects]
-    winner = min(order, key=lambda s: (-totals[s], order.index(s)))
-    return winner == subject_id
+    return scoring.first(totals) == subject_id
+
+
+def _work_budget(pack: Pack) -> int:
+    """Steps of path enumeration: proportional to the pack (no fixed cost a small pack pays per
+    question), at most MAX_WORK."""
+    options = sum(len(q.options) for q in pack.questions.values())
+    return min(MAX_WORK, WORK_PER_OPTION * options)
 
 
 def _check_rankable(pack: Pack) -> Iterator[Finding]:
@@ -341,15 +414,17 @@ def _check_rankable(pack: Pack) -> Iterator[Finding]:
     firsts: set[str] = {
         outcome.ranking[0] for s in pack.scenarios if (outcome := run_scenario(pack, s)).ranking
     }
-    for path in _paths(pack, MAX_WORK):
-        firsts.add(score_subjects(pack, path)[0].subject_id)
+    if len(firsts) >= len({s.id for s in pack.subjects}):
+        return
+    scoring = _Scoring.of(pack)
+    for winner in _path_winners(pack, scoring, _work_budget(pack)):
+        firsts.add(winner)
         if len(firsts) == len(pack.subjects):
             return
-    weights = _option_weights(pack)
     for subject in pack.subjects:
         if subject.id in firsts or subject.runner_up_only:
             continue
-        if _greedy_wins(pack, subject.id, weights):
+        if _greedy_wins(pack, subject.id, scoring):
             continue
         yield Finding(
             subject.at,
