@@ -98,6 +98,30 @@ def test_an_oversized_file_is_refused_unread(pack_dir: Path) -> None:
     assert any("E032" in m and "questions.yaml is" in m and "split or shorten it" in m for m in found)
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("sources:\n  ? [a, b]\n  : c\n", "found a list or mapping used as a key"),
+        ("sources: &loop [*loop]\n", "found unconstructable recursive node"),
+        ("sources: " + "[" * 5_000 + "]" * 5_000 + "\n", "exceeded maximum nesting depth"),
+        ("sources: !!python/object:os.system ls\n", "could not determine a constructor"),
+    ],
+)
+def test_yaml_that_cannot_be_a_pack_is_one_syntax_finding(pack_dir: Path, text: str, problem: str) -> None:
+    """A list as a key, an alias inside itself, deep nesting, a Python tag: E001, never a traceback."""
+    (pack_dir / "sources.yaml").write_text(text)
+    found = messages(pack_dir)
+    assert [m for m in found if "E001" in m and problem in m and "sources.yaml" in m], found
+
+
+def test_aliases_share_what_their_anchor_holds(pack_dir: Path) -> None:
+    edit(pack_dir / "sources.yaml", "sources:\n", "sources: &all\n")
+    with (pack_dir / "sources.yaml").open("a") as file:
+        file.write("again: *all\n")
+    found = messages(pack_dir)
+    assert [m for m in found if "E002 unknown key 'again' in sources.yaml" in m], found
+
+
 def test_findings_quote_a_short_excerpt_only(pack_dir: Path) -> None:
     long_id = "x" * 10_000
     edit(pack_dir / "questions.yaml", "  - id: kind\n", f"  - id: {long_id.upper()}\n")
