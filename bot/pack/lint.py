@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from bot.pack import limits
+from bot.pack.collector import paused_gc
 from bot.pack.double_count import find_double_counts
 from bot.pack.findings import Finding, Severity
 from bot.pack.model import NOWHERE, RESULT, Location, Option, Pack, Question
@@ -26,6 +27,11 @@ MAX_WEIGHT = 5
 
 
 def lint_pack(pack: Pack) -> list[Finding]:
+    with paused_gc():
+        return _lint(pack)
+
+
+def _lint(pack: Pack) -> list[Finding]:
     findings = [
         *_check_text(pack),
         *_check_references(pack),

@@ -9,11 +9,9 @@ quotes at most EXCERPT characters of what a file holds.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -22,6 +20,7 @@ from typing import Any, TypeVar
 import yaml
 
 from bot.errors import PackFileError
+from bot.pack.collector import paused_gc
 from bot.pack.findings import Finding
 from bot.pack.limits import ID_PATTERN
 from bot.pack.model import (
@@ -177,24 +176,6 @@ def _tree(loader: _Loader, root: yaml.Node) -> Any:
             out.append(value_of(item))
             out.item_at.append(item.start_mark)
     return top
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a pass builds many objects that form no cycles.
-
-    Parsing a 10,000-question pack makes millions of objects, and every collection the
-    allocations trigger walks all of them again: with the collector paused the parse takes
-    about half the time. Reference counting still frees everything; the collector resumes
-    (if it was running) however the pass ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
