@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import os
 import re
@@ -212,167 +211,230 @@ PACK_HELP = "a pack folder (default: the shipped python-web pack, or $ADVISOR_PA
 FORMAT_HELP = "text for people, json for scripts (default: text)"
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    from bot import __version__
+class _Version(argparse.Action):
+    """`--version`, reading the package metadata only when asked (argparse's own action needs the
+    text up front, and reading it costs every start ~10 ms)."""
 
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **_: Any) -> None:
+        super().__init__(
+            option_strings,
+            dest=dest,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show program's version number and exit",
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any, **__: Any) -> None:
+        from bot import __version__
+
+        parser._print_message(f"{parser.prog} {__version__}\n", sys.stdout)
+        parser.exit()
+
+
+def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The `advisor` parser; with `only`, that subcommand's alone (argparse builds the others' ~80
+    arguments in ~10 ms, a start's worth of work, for nothing)."""
     parser = argparse.ArgumentParser(
         prog="advisor",
         description="Helps you (or your team) choose a Python web framework, and explains why.",
         epilog="Run `advisor COMMAND --help` for a command's options. Start with: advisor chat",
         formatter_class=_WideHelp,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    chat = sub.add_parser(
-        "chat",
-        help="talk to the advisor in this terminal (resumes where you left)",
-        epilog=TEAM_COMMANDS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    chat.add_argument("--user", help="whose conversation (default: your OS user name)")
-    _completes(chat.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
-    chat.add_argument("--team", metavar="A,B,C", help="a team session: these members take turns")
-    chat.add_argument("--topic", default="", help="what the team is deciding (with --team)")
-    chat.add_argument("--quorum", type=int, default=0, help="votes that close a question by themselves")
-    chat.add_argument("--anonymous", action="store_true", help="show vote counts, not who voted")
-    chat.add_argument(
-        "--no-color", action="store_true", help="no colour or bold, even on a terminal (or set NO_COLOR)"
-    )
+    if only in (None, "chat"):
+        chat = sub.add_parser(
+            "chat",
+            help="talk to the advisor in this terminal (resumes where you left)",
+            epilog=TEAM_COMMANDS,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        chat.add_argument("--user", help="whose conversation (default: your OS user name)")
+        _completes(chat.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
+        chat.add_argument("--team", metavar="A,B,C", help="a team session: these members take turns")
+        chat.add_argument("--topic", default="", help="what the team is deciding (with --team)")
+        chat.add_argument("--quorum", type=int, default=0, help="votes that close a question by themselves")
+        chat.add_argument("--anonymous", action="store_true", help="show vote counts, not who voted")
+        chat.add_argument(
+            "--no-color", action="store_true", help="no colour or bold, even on a terminal (or set NO_COLOR)"
+        )
 
-    record = sub.add_parser(
-        "record",
-        help="a team session's decision record (MADR): write, accept or list them",
-        description="Write a team session's decision record, accept it, or list the records.",
-        epilog=RECORD_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    record.add_argument(
-        "session_id", metavar="SESSION_ID", nargs="?", help="the id `advisor chat --team` printed"
-    )
-    record.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        help="a file, or a folder for the numbered file (default: standard output)",
-    )
-    record.add_argument(
-        "--format", choices=("markdown", "json"), default="markdown", help="the output (default: markdown)"
-    )
-    record.add_argument(
-        "--accept",
-        action="store_true",
-        help="accept the decision as its starter: status proposed -> accepted",
-    )
-    record.add_argument(
-        "--choose",
-        metavar="ID",
-        default="",
-        help="with --accept on a tied result: the framework chosen (e.g. flask)",
-    )
-    record.add_argument(
-        "--list", action="store_true", help="list the records, numbered per workspace and channel"
-    )
-    record.add_argument(
-        "--platform",
-        choices=(*RECORD_PLATFORMS, "all"),
-        default="all",
-        help="with --list: only this platform's records",
-    )
-    _completes(record.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
+    if only in (None, "record"):
+        record = sub.add_parser(
+            "record",
+            help="a team session's decision record (MADR): write, accept or list them",
+            description="Write a team session's decision record, accept it, or list the records.",
+            epilog=RECORD_EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        record.add_argument(
+            "session_id", metavar="SESSION_ID", nargs="?", help="the id `advisor chat --team` printed"
+        )
+        record.add_argument(
+            "--output",
+            "-o",
+            type=Path,
+            help="a file, or a folder for the numbered file (default: standard output)",
+        )
+        record.add_argument(
+            "--format",
+            choices=("markdown", "json"),
+            default="markdown",
+            help="the output (default: markdown)",
+        )
+        record.add_argument(
+            "--accept",
+            action="store_true",
+            help="accept the decision as its starter: status proposed -> accepted",
+        )
+        record.add_argument(
+            "--choose",
+            metavar="ID",
+            default="",
+            help="with --accept on a tied result: the framework chosen (e.g. flask)",
+        )
+        record.add_argument(
+            "--list", action="store_true", help="list the records, numbered per workspace and channel"
+        )
+        record.add_argument(
+            "--platform",
+            choices=(*RECORD_PLATFORMS, "all"),
+            default="all",
+            help="with --list: only this platform's records",
+        )
+        _completes(record.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
 
-    rec = sub.add_parser("recommend", help="answer a whole path at once, for scripts")
-    answer = rec.add_argument(
-        "--answer",
-        "-a",
-        action="append",
-        default=[],
-        metavar="QUESTION=OPTION",
-        help="one answer, e.g. -a deliver=api (repeat it; `advisor questions` lists the ids)",
-    )
-    _completes(answer, _answers)
-    rec.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
-    _completes(rec.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
+    if only in (None, "recommend"):
+        rec = sub.add_parser("recommend", help="answer a whole path at once, for scripts")
+        answer = rec.add_argument(
+            "--answer",
+            "-a",
+            action="append",
+            default=[],
+            metavar="QUESTION=OPTION",
+            help="one answer, e.g. -a deliver=api (repeat it; `advisor questions` lists the ids)",
+        )
+        _completes(answer, _answers)
+        rec.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+        _completes(rec.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
 
-    questions = sub.add_parser("questions", help="list the question and option ids that recommend takes")
-    questions.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
-    _completes(questions.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
+    if only in (None, "questions"):
+        questions = sub.add_parser("questions", help="list the question and option ids that recommend takes")
+        questions.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+        _completes(questions.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
 
-    lint = sub.add_parser("lint", help="check a knowledge pack")
-    _completes(lint.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
-    lint.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
-    lint.add_argument("--scenarios", action="store_true", help="also run the pack's scenario tests")
-    lint.add_argument(
-        "--robustness",
-        action="store_true",
-        help="also change each scenario answer in turn and fail on top picks outside `acceptable`"
-        " (runs the scenario tests too)",
-    )
-    lint.add_argument("--verbose", "-v", action="store_true", help="with --robustness, list every flip")
+    if only in (None, "lint"):
+        lint = sub.add_parser("lint", help="check a knowledge pack")
+        _completes(lint.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+        lint.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+        lint.add_argument("--scenarios", action="store_true", help="also run the pack's scenario tests")
+        lint.add_argument(
+            "--robustness",
+            action="store_true",
+            help="also change each scenario answer in turn and fail on top picks outside `acceptable`"
+            " (runs the scenario tests too)",
+        )
+        lint.add_argument("--verbose", "-v", action="store_true", help="with --robustness, list every flip")
 
-    scen = sub.add_parser("scenarios", help="run a pack's scenario tests")
-    _completes(scen.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
-    scen.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+    if only in (None, "scenarios"):
+        scen = sub.add_parser("scenarios", help="run a pack's scenario tests")
+        _completes(scen.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+        scen.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
 
-    pack_cmd = sub.add_parser(
-        "pack", help="look after a knowledge pack: freshness, and the versions kept in the database"
-    )
-    pack_actions = pack_cmd.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
-    fresh = pack_actions.add_parser(
-        "freshness", help="compare each subject's latest_version with installed packages (or PyPI)"
-    )
-    _completes(fresh.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
-    fresh.add_argument("--online", action="store_true", help="ask PyPI's JSON API for the latest releases")
+    if only in (None, "pack"):
+        pack_cmd = sub.add_parser(
+            "pack", help="look after a knowledge pack: freshness, and the versions kept in the database"
+        )
+        pack_actions = pack_cmd.add_subparsers(dest="pack_action", required=True, metavar="ACTION")
+        fresh = pack_actions.add_parser(
+            "freshness", help="compare each subject's latest_version with installed packages (or PyPI)"
+        )
+        _completes(fresh.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+        fresh.add_argument(
+            "--online", action="store_true", help="ask PyPI's JSON API for the latest releases"
+        )
 
-    graph = sub.add_parser("graph", help="draw a pack's question flow")
-    _completes(graph.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
-    graph.add_argument(
-        "--format",
-        choices=GRAPH_FORMATS,
-        default="mermaid",
-        help="mermaid or dot text; svg or png drawn by Graphviz's `dot` (default: mermaid)",
-    )
-    graph.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
+    if only in (None, "graph"):
+        graph = sub.add_parser("graph", help="draw a pack's question flow")
+        _completes(graph.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+        graph.add_argument(
+            "--format",
+            choices=GRAPH_FORMATS,
+            default="mermaid",
+            help="mermaid or dot text; svg or png drawn by Graphviz's `dot` (default: mermaid)",
+        )
+        graph.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
 
-    forget = sub.add_parser("forget", help="delete everything stored about a user")
-    forget.add_argument("--user", required=True, help="the user's id on that platform (a name in a terminal)")
-    forget.add_argument(
-        "--platform", default="terminal", choices=PLATFORMS, help="where the user is (default: terminal)"
-    )
-    forget.add_argument("--workspace", help="only this workspace or guild (default: all)")
+    if only in (None, "forget"):
+        forget = sub.add_parser("forget", help="delete everything stored about a user")
+        forget.add_argument(
+            "--user", required=True, help="the user's id on that platform (a name in a terminal)"
+        )
+        forget.add_argument(
+            "--platform", default="terminal", choices=PLATFORMS, help="where the user is (default: terminal)"
+        )
+        forget.add_argument("--workspace", help="only this workspace or guild (default: all)")
 
-    purge = sub.add_parser(
-        "purge", help="delete conversations and team sessions idle for longer than a duration"
-    )
-    purge.add_argument(
-        "--older-than",
-        required=True,
-        type=parse_duration,
-        metavar="DURATION",
-        help="idle for longer than this: 30d, 12h, 90m or 2w",
-    )
+    if only in (None, "purge"):
+        purge = sub.add_parser(
+            "purge", help="delete conversations and team sessions idle for longer than a duration"
+        )
+        purge.add_argument(
+            "--older-than",
+            required=True,
+            type=parse_duration,
+            metavar="DURATION",
+            help="idle for longer than this: 30d, 12h, 90m or 2w",
+        )
 
-    status = pack_actions.add_parser(
-        "status", help="the current version, the kept ones, and the conversations pinned to each"
-    )
-    _completes(status.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
-    status.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
-    prune = pack_actions.add_parser(
-        "prune", help="drop kept versions no conversation or open team session uses"
-    )
-    _completes(prune.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+    if only in (None, "pack"):
+        status = pack_actions.add_parser(
+            "status", help="the current version, the kept ones, and the conversations pinned to each"
+        )
+        _completes(status.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
+        status.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+        prune = pack_actions.add_parser(
+            "prune", help="drop kept versions no conversation or open team session uses"
+        )
+        _completes(prune.add_argument("pack", nargs="?", type=Path, help=PACK_HELP), _directories)
 
-    health = sub.add_parser("health", help="ask a running bot whether it is ready (the container check)")
-    health.add_argument("--live", action="store_true", help="only whether it answers (/healthz)")
-    health.add_argument("--port", type=int, help="default: ADVISOR_HEALTH_PORT, else PORT")
+    if only in (None, "health"):
+        health = sub.add_parser("health", help="ask a running bot whether it is ready (the container check)")
+        health.add_argument("--live", action="store_true", help="only whether it answers (/healthz)")
+        health.add_argument("--port", type=int, help="default: ADVISOR_HEALTH_PORT, else PORT")
 
     for name, title in (("slack", "Slack"), ("discord", "Discord")):
+        if only not in (None, name):
+            continue
         platform = sub.add_parser(
             name, help=f"run or set up the {title} bot (advisor {name} --help)", add_help=False
         )
         rest = platform.add_argument("rest", nargs=argparse.REMAINDER, help=f"see advisor {name} --help")
         _completes(rest, _platform_words(name))
     return parser
+
+
+SUBCOMMANDS = (
+    "chat",
+    "record",
+    "recommend",
+    "questions",
+    "lint",
+    "scenarios",
+    "pack",
+    "graph",
+    "forget",
+    "purge",
+    "health",
+    "slack",
+    "discord",
+)
+
+
+def _subcommand(word: str) -> str | None:
+    """The subcommand `word` names, or None (an option or a typo: the whole parser then answers)."""
+    return word if word in SUBCOMMANDS else None
 
 
 def _pack_dir(settings: Settings, given: Path | None) -> Path:
@@ -607,7 +669,7 @@ def _chat(
     with asyncio.Runner() as runner:
         services = runner.run(_open(settings, args.pack))
         try:
-            actor = Actor("terminal", "local", args.user or getpass.getuser())
+            actor = Actor("terminal", "local", args.user or _os_user())
             return run_console(
                 engine=services.engine,
                 actor=actor,
@@ -625,6 +687,12 @@ def _chat(
             return EXIT_INTERRUPTED
         finally:
             runner.run(services.close())
+
+
+def _os_user() -> str:
+    import getpass  # it imports termios: only for a chat started without --user
+
+    return getpass.getuser()
 
 
 def team_members(text: str) -> list[str]:
@@ -806,7 +874,8 @@ def main(
     stderr = stderr or sys.stderr
     env: Mapping[str, str] = os.environ if environ is None else environ
     given = list(sys.argv[1:] if argv is None else argv)
-    parser = _build_parser()
+    completing = "_ARGCOMPLETE" in env
+    parser = _build_parser(None if completing or not given else _subcommand(given[0]))
     _offer_completions(parser, env)
     if not given:
         stdout.write(parser.format_help())

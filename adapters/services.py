@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from adapters.settings import Settings
 from bot.errors import PackError
+from bot.pack.cache import PackCache
 from bot.pack.registry import PackRegistry
 from bot.personal.engine import DEFAULT_IDLE, Engine, utc_now
 from bot.store import Store, open_store
@@ -76,7 +77,8 @@ class Services:
 async def open_services(
     settings: Settings, *, pack_dir: Path | None = None, fallback: bool = False
 ) -> Services:
-    """Load and lint the pack, open the store ADVISOR_DB names, and build the engines on them.
+    """Load and lint the pack (or find it in the pack cache), open the store ADVISOR_DB names,
+    and build the engines on them.
 
     The pack's version is kept in the store, so conversations started on it can be finished by
     any process after it changes. With `fallback` (the bots), a pack folder that fails to load
@@ -84,7 +86,7 @@ async def open_services(
     deploy of the knowledge does not take the bot down; without one the error stands.
     """
     folder = pack_dir if pack_dir is not None else settings.pack_dir
-    registry = PackRegistry()
+    registry = PackRegistry(cache=PackCache(settings.cache_dir) if settings.cache_dir else None)
     broken: PackError | None = None
     try:
         pack = registry.load(folder)

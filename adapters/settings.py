@@ -42,6 +42,20 @@ def default_knowledge_dir() -> Path:
     return Path(next(iter(knowledge.__path__)))
 
 
+def default_cache_dir(environ: Mapping[str, str]) -> Path:
+    """$XDG_CACHE_HOME/framework-advisor, or ~/.cache/framework-advisor when unset."""
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or str(Path.home()), ".cache")
+    return Path(base) / "framework-advisor"
+
+
+def _cache_dir(environ: Mapping[str, str]) -> Path | None:
+    """ADVISOR_CACHE_DIR: a folder, `off` for no pack cache, or unset for the default."""
+    text = environ.get("ADVISOR_CACHE_DIR", "").strip()
+    if text.lower() == "off":
+        return None
+    return Path(text).expanduser() if text else default_cache_dir(environ)
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -107,6 +121,8 @@ class Settings:
     which makes every interaction Discord accepted resumable after a crash)."""
     db_is_default: bool = False
     """ADVISOR_DB was not set: the default data directory may be created on first use."""
+    cache_dir: Path | None = None
+    """Where loaded and linted packs are kept by content hash (None: no cache); safe to delete."""
 
     @property
     def pack_dir(self) -> Path:
@@ -166,4 +182,5 @@ class Settings:
             delivery_lease_seconds=_seconds(env, "ADVISOR_DELIVERY_LEASE_SECONDS", 30.0, minimum=0.1),
             discord_defer_seconds=_defer_seconds(env),
             db_is_default=not env.get("ADVISOR_DB"),
+            cache_dir=_cache_dir(env),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,21 @@ class Clock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pack_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`advisor` processes the tests start keep their pack cache in a folder of the run, not in
+    the user's ~/.cache (tests of the cache itself pass their own folder)."""
+    import os
+
+    before = os.environ.get("ADVISOR_CACHE_DIR")
+    os.environ["ADVISOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("pack-cache"))
+    yield
+    if before is None:
+        os.environ.pop("ADVISOR_CACHE_DIR", None)
+    else:
+        os.environ["ADVISOR_CACHE_DIR"] = before
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -188,6 +189,42 @@ def test_the_personal_chat_loads_no_team_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False False"
+
+
+CHAT_MAY_IMPORT_FROM_TEAM = {"bot.team", "bot.team.session"}
+"""The team session model the store's protocols name (bot/store/base.py); no team logic."""
+
+
+def test_advisor_chat_imports_no_team_code_sdk_metrics_completion_or_yaml(tmp_path: Path) -> None:
+    """A personal `advisor chat` whose pack is cached imports only what it runs: no team module,
+    no chat SDK, no metrics or shell completion, not even the YAML parser and lint."""
+    probe = (
+        "import io, sys\n"
+        "from adapters.cli import main\n"
+        "for _ in range(2):\n"  # the first start fills the pack cache, the second reads it
+        "    for name in [m for m in sys.modules if m.startswith(('bot', 'adapters', 'yaml'))]:\n"
+        "        del sys.modules[name]\n"
+        "    from adapters.cli import main\n"
+        "    main(['chat', '--user', 'probe'], stdin=io.StringIO(''), stdout=io.StringIO())\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    env = {
+        **os.environ,
+        "ADVISOR_DB": str(tmp_path / "chat.db"),
+        "ADVISOR_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    loaded = set(out.stdout.split())
+    assert "adapters.console.personal" in loaded, "the probe ran the chat"
+    assert {m for m in loaded if m.startswith("bot.team")} <= CHAT_MAY_IMPORT_FROM_TEAM
+    unwanted = {"discord", "slack_bolt", "slack_sdk", "aiohttp", "asyncpg"}
+    unwanted |= {"prometheus_client", "argcomplete"}
+    assert sorted(m for m in loaded if m.split(".")[0] in unwanted) == []
+    parsing = {"yaml", "bot.pack.lint", "bot.pack.loader"}
+    assert sorted(m for m in loaded if m.split(".")[0] == "yaml" or m in parsing) == []
+    assert "importlib.metadata" not in loaded, "the version is read only for --version"
 
 
 def test_architecture_doc_names_every_module() -> None:

@@ -9,13 +9,13 @@ if TYPE_CHECKING:
     from adapters.console.personal import run_console as run_console
     from adapters.console.recommend import recommend_path as recommend_path
     from adapters.console.render import render as render
-    from adapters.console.render import render_team as render_team
+    from adapters.console.render_team import render_team as render_team
     from adapters.console.team import run_team_console as run_team_console
 
 _EXPORTS: dict[str, str] = {
     "recommend_path": "adapters.console.recommend",
     "render": "adapters.console.render",
-    "render_team": "adapters.console.render",
+    "render_team": "adapters.console.render_team",
     "run_console": "adapters.console.personal",
     "run_team_console": "adapters.console.team",
 }

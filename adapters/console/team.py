@@ -14,7 +14,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, TextIO, TypeVar
 
 from adapters.console.controls import strip_controls
-from adapters.console.render import render_tally, render_team, render_team_closed, render_team_question
+from adapters.console.render_team import render_tally, render_team, render_team_closed, render_team_question
 from bot.errors import AdvisorError
 from bot.team.engine import TeamEngine
 from bot.team.replies import TeamAdvanced, TeamQuestionReply, TeamReply, TeamResultReply

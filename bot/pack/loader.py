@@ -3,13 +3,11 @@
 Schema problems are collected, not raised one by one, so `advisor lint` can show them all;
 `load_pack` raises the first as a `PackFileError` for callers that just need a usable pack.
 A pack may come from an untrusted pull request, so only regular files inside its folder are
-read (a link to `/etc/passwd` is refused unread), each at most MAX_FILE bytes, and a finding
-quotes at most EXCERPT characters of what a file holds.
+read (bot/pack/files.py), and a finding quotes at most EXCERPT characters of what a file holds.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import yaml
 
 from bot.errors import PackFileError
 from bot.pack.collector import paused_gc
+from bot.pack.files import MAX_FILE, PACK_FILES, content_version, read_pack_files
 from bot.pack.findings import Finding
 from bot.pack.limits import ID_PATTERN
 from bot.pack.model import (
@@ -36,12 +35,19 @@ from bot.pack.model import (
     Subject,
 )
 
+__all__ = [
+    "EXCERPT",
+    "MAX_FILE",
+    "content_version",
+    "excerpt",
+    "load_pack",
+    "parse_pack",
+    "read_pack",
+    "read_pack_files",
+]
+
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-PACK_FILES = ("pack.yaml", "sources.yaml", "subjects.yaml", "questions.yaml")
-OPTIONAL_FILES = ("scenarios.yaml",)
 _ID = re.compile(ID_PATTERN)
-MAX_FILE = 8 << 20
-"""4 MiB per pack file; the shipped pack's largest is about 100 KB."""
 EXCERPT = 40
 T = TypeVar("T")
 
@@ -538,57 +544,12 @@ def _parse(path: Path, data: bytes, findings: list[Finding]) -> _MarkedDict | No
     return value
 
 
-def content_version(files: Mapping[str, bytes]) -> str:
-    """A pack's version: the hash of its files' names and bytes, so any edit makes a new one."""
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name] + b"\0")
-    return digest.hexdigest()[:16]
-
-
 def read_pack(folder: Path) -> tuple[Pack | None, list[Finding]]:
     """Parse every file of a pack; returns the pack (None if unusable) and the schema findings."""
     raw, findings = read_pack_files(folder)
     if raw is None:
         return None, findings
     return parse_pack(raw, folder=folder, findings=findings)
-
-
-def read_pack_files(folder: Path) -> tuple[dict[str, bytes] | None, list[Finding]]:
-    """The bytes of a pack's files by name (None when the folder is missing), and what is wrong."""
-    findings: list[Finding] = []
-    if not folder.is_dir():
-        findings.append(
-            Finding(
-                Location(str(folder), 1, 1), "E003", "no such pack folder; pass the folder holding pack.yaml"
-            )
-        )
-        return None, findings
-    raw: dict[str, bytes] = {}
-    root = folder.resolve()
-    for extra in sorted(folder.glob("*.y*ml")):
-        if extra.name not in PACK_FILES + OPTIONAL_FILES:
-            findings.append(
-                Finding(
-                    Location(str(extra), 1, 1),
-                    "E002",
-                    f"unexpected file {extra.name}; a pack holds {', '.join(PACK_FILES + OPTIONAL_FILES)}",
-                )
-            )
-    for name in PACK_FILES + OPTIONAL_FILES:
-        file = folder / name
-        if not file.exists() and not file.is_symlink():
-            if name in PACK_FILES:
-                findings.append(
-                    Finding(Location(str(file), 1, 1), "E003", f"missing {name}; every pack needs it")
-                )
-            continue
-        refusal = _refusal(file, root)
-        if refusal is not None:
-            findings.append(refusal)
-            continue
-        raw[name] = file.read_bytes()
-    return raw, findings
 
 
 def parse_pack(
@@ -681,33 +642,6 @@ def _parse_pack(
         at=_loc(str(folder / "pack.yaml"), assert_dict.at) if head else Location(str(folder), 1, 1),
     )
     return pack, findings
-
-
-def _refusal(file: Path, root: Path) -> Finding | None:
-    """Why `file` must not be read, if it must not: outside the folder, not a file, too big.
-
-    The message names the file only, never what it holds or where a link points.
-    """
-    at = Location(str(file), 1, 1)
-    try:
-        resolved = file.resolve(strict=True)
-        stat = resolved.stat()
-    except (OSError, RuntimeError):  # a dangling link or a loop of links
-        return Finding(at, "E031", f"{file.name} is a link that leads nowhere; put the file itself here")
-    if root not in resolved.parents:
-        return Finding(
-            at,
-            "E031",
-            f"{file.name} resolves outside the pack folder, so it was not read;"
-            " a pack holds its own files (copy it in instead of linking to it)",
-        )
-    if not resolved.is_file():
-        return Finding(at, "E031", f"{file.name} is not a regular file; a pack holds YAML files")
-    if stat.st_size > MAX_FILE:
-        return Finding(
-            at, "E032", f"{file.name} is {stat.st_size} bytes, over {MAX_FILE}; split or shorten it"
-        )
-    return None
 
 
 def _check_unique(findings: list[Finding], kind: str, ids: list[tuple[str, Location]]) -> None:

@@ -4,6 +4,12 @@ A pack that fails to load or lint never replaces a good one. With an archive (th
 good version is kept there too, so another process, or this one after a restart, can finish a
 conversation on the version it started on; a version missing from memory is read back from
 the archive the first time it is asked for.
+
+With a cache (bot/pack/cache.py), a version that loaded and passed lint once is read back from
+it by content hash, whether its files came from the folder or from the archive: one place
+for parsed packs, in front of both. The archive keeps the files themselves (what the hash is
+over, and what any advisor version can read); the cache keeps this advisor's parsed form.
+The YAML parser and lint are imported only when the cache does not have the version.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from pathlib import Path
 
 from bot.errors import LintFailed, PackError, PackFileError, PackNotLoaded
 from bot.pack.archive import PackArchive, StoredPack
+from bot.pack.cache import PackCache
+from bot.pack.files import content_version, read_pack_files
 from bot.pack.findings import Finding
-from bot.pack.lint import lint_pack
-from bot.pack.loader import content_version, parse_pack, read_pack_files
 from bot.pack.model import Location, Pack
 
 LOG = logging.getLogger(__name__)
@@ -32,12 +38,21 @@ class CheckedPack:
     files: Mapping[str, bytes]
 
 
-def check_pack(folder: Path) -> CheckedPack:
-    """Read, parse and lint `folder`; raises PackFileError or LintFailed, changing nothing.
+def check_pack(folder: Path, *, cache: PackCache | None = None) -> CheckedPack:
+    """Read, parse and lint `folder` (or find its version in `cache`); raises PackFileError or
+    LintFailed, changing nothing.
 
     Pure CPU and file reads, so a running bot calls it on a worker thread.
     """
     raw, findings = read_pack_files(folder)
+    errors = [f for f in findings if f.is_error]
+    if raw is not None and not errors and cache is not None:
+        cached = cache.get(content_version(raw), folder=folder)
+        if cached is not None:
+            return CheckedPack(cached, raw)
+    from bot.pack.lint import lint_pack
+    from bot.pack.loader import parse_pack
+
     pack = None
     if raw is not None:
         pack, findings = parse_pack(raw, folder=folder, findings=findings)
@@ -48,10 +63,12 @@ def check_pack(folder: Path) -> CheckedPack:
     lint_errors = [str(f) for f in lint_pack(pack) if f.is_error]
     if lint_errors:
         raise LintFailed(folder, lint_errors)
+    if cache is not None:
+        cache.put(pack, folder=folder)
     return CheckedPack(pack, dict(raw or {}))
 
 
-def pack_from_archive(stored: StoredPack) -> Pack | None:
+def pack_from_archive(stored: StoredPack, *, cache: PackCache | None = None) -> Pack | None:
     """The pack a stored version holds, or None when its bytes do not match its hash."""
     if content_version(stored.files) != stored.version:
         LOG.warning(
@@ -61,6 +78,11 @@ def pack_from_archive(stored: StoredPack) -> Pack | None:
         )
         return None
     folder = Path(f"<stored {stored.pack_id}@{stored.version[:8]}>")
+    pack = cache.get(stored.version, folder=folder) if cache is not None else None
+    if pack is not None and pack.id == stored.pack_id:
+        return pack
+    from bot.pack.loader import parse_pack
+
     pack, findings = parse_pack(stored.files, folder=folder)
     if pack is None or any(f.is_error for f in findings) or pack.id != stored.pack_id:
         LOG.warning("stored pack %s version %s no longer loads; ignored", stored.pack_id, stored.version[:8])
@@ -71,8 +93,9 @@ def pack_from_archive(stored: StoredPack) -> Pack | None:
 class PackRegistry:
     """Keeps every version this process has seen, and the current one per pack id."""
 
-    def __init__(self, archive: PackArchive | None = None) -> None:
+    def __init__(self, archive: PackArchive | None = None, *, cache: PackCache | None = None) -> None:
         self.archive = archive
+        self.cache = cache
         self._versions: dict[str, dict[str, Pack]] = {}
         self._files: dict[tuple[str, str], Mapping[str, bytes]] = {}
         self._current: dict[str, Pack] = {}
@@ -83,7 +106,7 @@ class PackRegistry:
 
     def load(self, folder: Path) -> Pack:
         """Load and lint `folder`; on any error the previous version stays current."""
-        checked = check_pack(folder)
+        checked = check_pack(folder, cache=self.cache)
         self.install(checked, folder=folder)
         return checked.pack
 
@@ -127,7 +150,7 @@ class PackRegistry:
         if pack is not None or self.archive is None or (pack_id, version) in self._missing:
             return pack
         stored = await self.archive.stored_pack(pack_id, version)
-        pack = pack_from_archive(stored) if stored is not None else None
+        pack = pack_from_archive(stored, cache=self.cache) if stored is not None else None
         if pack is None:
             # Not kept (pruned, or never stored): don't ask the store again on every click.
             self._missing.add((pack_id, version))
@@ -150,7 +173,7 @@ class PackRegistry:
         Raises `error` (what is wrong with the folder) when the archive has none.
         """
         stored = await self.archive.latest_pack(pack_id) if self.archive is not None else None
-        pack = pack_from_archive(stored) if stored is not None else None
+        pack = pack_from_archive(stored, cache=self.cache) if stored is not None else None
         if pack is None:
             raise error
         self._versions.setdefault(pack.id, {})[pack.version] = pack

@@ -609,3 +609,20 @@ def test_real_graphviz_draws_the_shipped_pack(env: dict[str, str]) -> None:
     assert code == EXIT_OK
     assert "<svg" in out
     assert "Where will it run?" in out
+
+
+def test_each_subcommand_parses_alone_as_in_the_whole_parser() -> None:
+    """A start builds only its own subcommand's parser: the list of them is the whole parser's, and
+    each one alone reads its arguments (and says its help) as the whole parser does."""
+    from adapters.cli import SUBCOMMANDS, _build_parser
+
+    whole = _build_parser()
+    [choices] = [a for a in whole._actions if isinstance(a, argparse._SubParsersAction)]
+    assert tuple(choices.choices) == SUBCOMMANDS
+    for name in SUBCOMMANDS:
+        alone = _build_parser(name)
+        [own] = [a for a in alone._actions if isinstance(a, argparse._SubParsersAction)]
+        assert list(own.choices) == [name]
+        assert own.choices[name].format_help() == choices.choices[name].format_help()
+    argv = ["chat", "--user", "ann", "--no-color"]
+    assert _build_parser("chat").parse_args(argv) == whole.parse_args(argv)

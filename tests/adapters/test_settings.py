@@ -48,3 +48,27 @@ def test_an_explicit_database_in_an_existing_folder_is_used(tmp_path: Path) -> N
     code, _, _ = run(["chat", "--pack", str(TINY), "--user", "x"], env, stdin="quit\n")
     assert code == EXIT_OK
     assert (tmp_path / "mine.db").is_file()
+
+
+def test_the_pack_cache_lives_in_the_users_cache_folder_unless_told_otherwise(tmp_path: Path) -> None:
+    home = {"HOME": str(tmp_path)}
+    assert Settings.from_env(home).cache_dir == tmp_path / ".cache" / "framework-advisor"
+    xdg = {**home, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    assert Settings.from_env(xdg).cache_dir == tmp_path / "xdg" / "framework-advisor"
+    assert Settings.from_env({**xdg, "ADVISOR_CACHE_DIR": str(tmp_path / "c")}).cache_dir == tmp_path / "c"
+    assert Settings.from_env({**xdg, "ADVISOR_CACHE_DIR": "off"}).cache_dir is None
+
+
+def test_a_chat_fills_the_pack_cache_and_off_writes_none(tmp_path: Path) -> None:
+    env = {"ADVISOR_DB": str(tmp_path / "a.db"), "HOME": str(tmp_path)}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    for _ in range(2):
+        code, out, _ = run(["chat", "--pack", str(TINY), "--user", "x"], env, stdin="quit\n")
+        assert code == EXIT_OK
+        assert "What are you building?" in out
+    assert len(list((tmp_path / "xdg" / "framework-advisor" / "packs").glob("*.pack"))) == 1
+    off = {**env, "ADVISOR_CACHE_DIR": "off", "XDG_CACHE_HOME": str(tmp_path / "other")}
+    code, out, _ = run(["chat", "--pack", str(TINY), "--user", "x"], off, stdin="quit\n")
+    assert code == EXIT_OK
+    assert "What are you building?" in out
+    assert not (tmp_path / "other").exists()
