@@ -8,7 +8,6 @@ text is simply written out: a missing pager never hides the explanation.
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from typing import TextIO
@@ -22,6 +21,8 @@ def pager_command(environ: Mapping[str, str]) -> list[str] | None:
     if chosen is not None:
         words = shlex.split(chosen)
         return words if words and words[0] != "cat" else None
+    import shutil  # on first use: the chat starts without it
+
     less = shutil.which("less", path=environ.get("PATH"))
     return [less, "-FRX"] if less else None
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-import textwrap
 from collections.abc import Callable
 from types import ModuleType
 from typing import TextIO
@@ -67,11 +65,19 @@ ReadLine = Callable[[str], str | None]
 """Shows a prompt and returns the line typed, or None at the end of input (Ctrl-D, end of a pipe)."""
 
 
+def _terminal_width() -> int:
+    import shutil  # only on a terminal: a piped chat starts without it
+
+    return shutil.get_terminal_size().columns
+
+
 def wrap_for_terminal(text: str, width: int) -> str:
     """Wrap long lines at the terminal's width, keeping each line's indent on its continuations.
 
     Only for a real terminal: piped output stays one line per item, which scripts can grep.
     """
+    import textwrap
+
     out = []
     for line in text.splitlines():
         indent = line[: len(line) - len(line.lstrip())]
@@ -154,7 +160,7 @@ def run_console(
     """
     interactive = stdin.isatty()
     errors = stderr if stderr is not None else stdout
-    width = shutil.get_terminal_size().columns if stdout.isatty() else 0
+    width = _terminal_width() if stdout.isatty() else 0
     shown: QuestionReply | None = None
 
     def say(text: str) -> None:

@@ -29,6 +29,14 @@ class PackArchive(Protocol):
         """Store a version (once: the hash is the key); `now` marks it as served by a running process."""
         ...
 
+    async def serve_pack(self, *, pack_id: str, version: str, now: datetime) -> bool:
+        """Mark a kept version as served `now`; False when it is not kept (then `keep_pack` it).
+
+        What every start of a process does: a few bytes, where `keep_pack` sends the files
+        (4 MB for a 10,000-question pack) only to find them already there.
+        """
+        ...
+
     async def stored_pack(self, pack_id: str, version: str) -> StoredPack | None: ...
 
     async def latest_pack(self, pack_id: str) -> StoredPack | None:

@@ -165,7 +165,8 @@ class PackRegistry:
         if self.archive is None or files is None:
             return
         self._missing.discard((pack_id, pack.version))
-        await self.archive.keep_pack(pack_id=pack_id, version=pack.version, files=files, now=now)
+        if not await self.archive.serve_pack(pack_id=pack_id, version=pack.version, now=now):
+            await self.archive.keep_pack(pack_id=pack_id, version=pack.version, files=files, now=now)
 
     async def restore_latest(self, pack_id: str, *, error: PackError) -> Pack:
         """The fallback of a bot whose pack folder is broken: the archive's latest good version.

@@ -746,6 +746,15 @@ class PostgresStore:
             to_seconds(now),
         )
 
+    async def serve_pack(self, *, pack_id: str, version: str, now: datetime) -> bool:
+        updated = await self._execute(
+            "UPDATE pack_versions SET served_at = $3 WHERE pack_id = $1 AND version = $2",
+            pack_id,
+            version,
+            to_seconds(now),
+        )
+        return updated == 1
+
     async def _stored(self, query: str, *args: object) -> StoredPack | None:
         try:
             record = await self._pool.fetchrow(query, *args)

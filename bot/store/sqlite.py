@@ -1250,6 +1250,20 @@ class SqliteStore:
 
         await self._run(fn)
 
+    async def serve_pack(self, *, pack_id: str, version: str, now: datetime) -> bool:
+        at = to_seconds(now)
+
+        def fn(conn: sqlite3.Connection) -> bool:
+            return (
+                conn.execute(
+                    "UPDATE pack_versions SET served_at = ? WHERE pack_id = ? AND version = ?",
+                    (at, pack_id, version),
+                ).rowcount
+                == 1
+            )
+
+        return await self._run(fn)
+
     async def stored_pack(self, pack_id: str, version: str) -> StoredPack | None:
         def fn(conn: sqlite3.Connection) -> tuple[object, ...] | None:
             row: tuple[object, ...] | None = conn.execute(

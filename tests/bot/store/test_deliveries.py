@@ -152,6 +152,22 @@ async def test_pack_versions_are_kept_counted_and_pruned(backend: Backend) -> No
 
 
 @BOTH
+async def test_serving_a_kept_version_again_marks_it_without_sending_its_files(backend: Backend) -> None:
+    store = await backend.open()
+    assert await store.serve_pack(pack_id="tiny", version="a" * 16, now=NOW) is False
+    await store.keep_pack(pack_id="tiny", version="a" * 16, files={"pack.yaml": b"a"}, now=NOW)
+    await store.keep_pack(pack_id="tiny", version="b" * 16, files={"pack.yaml": b"b"}, now=NOW)
+    assert (await store.latest_pack("tiny")) is not None
+    later = NOW + timedelta(minutes=5)
+    assert await store.serve_pack(pack_id="tiny", version="a" * 16, now=later) is True
+    latest = await store.latest_pack("tiny")
+    assert latest is not None
+    assert latest.version == "a" * 16, "the one served last is what a broken pack falls back to"
+    assert latest.files == {"pack.yaml": b"a"}
+    assert {k.version: k.served_at for k in await store.kept_versions("tiny")}["a" * 16] == later
+
+
+@BOTH
 async def test_purge_removes_idle_team_sessions(backend: Backend) -> None:
     from bot.pack.registry import PackRegistry
     from bot.team.engine import TeamEngine
