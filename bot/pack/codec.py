@@ -33,7 +33,7 @@ from bot.pack.model import (
     Subject,
 )
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the layout below changes; the cache also keys on the code that wrote it."""
 
 _RESTORED = frozenset(("_subject_index", "_remaining", "_most"))
@@ -126,7 +126,6 @@ def dumps(pack: Pack, *, folder: str) -> bytes:
         pack.description,
         pack.start,
         pack.checked,
-        pack.tie_rule,
         pack.close_margin,
         pack.version,
         loc(pack.at),
@@ -221,7 +220,7 @@ def _pack(
             loc(at),
         )
 
-    ident, title, description, start, checked, tie_rule, close_margin, version, at = head
+    ident, title, description, start, checked, close_margin, version, at = head
     built_subjects = tuple(subject(s) for s in subjects)
     fields: dict[str, Any] = {
         "id": ident,
@@ -229,7 +228,6 @@ def _pack(
         "description": description,
         "start": start,
         "checked": checked,
-        "tie_rule": tie_rule,
         "close_margin": close_margin,
         "version": version,
         "sources": {i: Source(i, url, t, loc(a)) for i, url, t, a in sources},

@@ -44,7 +44,6 @@ def chain(tiny: Pack, depth: int, *, repeat: str = "") -> Pack:
         description="A line of questions.",
         start="q0",
         checked=tiny.checked,
-        tie_rule=tiny.tie_rule,
         close_margin=1,
         version="deep",
         sources=tiny.sources,
