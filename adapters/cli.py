@@ -190,6 +190,29 @@ def _offer_completions(parser: argparse.ArgumentParser, environ: Mapping[str, st
     argcomplete.autocomplete(parser)
 
 
+def _help_width() -> int:
+    """The width argparse formats help to, worked out as `shutil.get_terminal_size` does ($COLUMNS,
+    else the terminal, else 80, less 2): argparse builds a formatter for every argument added, and
+    its own would import shutil (and with it bz2, lzma, zlib) on every start for that."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+class _RawHelp(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs kept as written (their examples are laid out by hand)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_help_width())
+
+
 class _WideHelp(argparse.HelpFormatter):
     """Room for `recommend` and `scenarios` beside their help, instead of on a line of their own.
 
@@ -198,7 +221,7 @@ class _WideHelp(argparse.HelpFormatter):
     """
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=30)
+        super().__init__(prog, max_help_position=30, width=_help_width())
 
     def add_argument(self, action: argparse.Action) -> None:
         super().add_argument(action)
@@ -248,7 +271,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
             "chat",
             help="talk to the advisor in this terminal (resumes where you left)",
             epilog=TEAM_COMMANDS,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_RawHelp,
         )
         chat.add_argument("--user", help="whose conversation (default: your OS user name)")
         _completes(chat.add_argument("--pack", type=Path, help=PACK_HELP), _directories)
@@ -266,7 +289,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
             help="a team session's decision record (MADR): write, accept or list them",
             description="Write a team session's decision record, accept it, or list the records.",
             epilog=RECORD_EXAMPLES,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_RawHelp,
         )
         record.add_argument(
             "session_id", metavar="SESSION_ID", nargs="?", help="the id `advisor chat --team` printed"

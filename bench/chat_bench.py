@@ -74,23 +74,23 @@ def main() -> None:
         chat = [str(script)] if script.exists() else [python, "-m", "adapters"]
         chat += ["chat", "--user", "bench"]
         first_line_after_start(chat, env, "Answer with")  # the database, the pack cache, bytecode
-        cold = []
-        resumed = []
-        uncached = []
+        baseline = [python, "-c", "import yaml, aiosqlite; print('ready')"]
+        cold: list[float] = []
+        resumed: list[float] = []
+        uncached: list[float] = []
+        bare: list[float] = []
+        deps: list[float] = []
+        # One round measures each in turn, baselines included, so a neighbour's load that comes
+        # and goes on this shared machine falls on all of them alike.
         for run in range(args.runs):
+            deps.append(first_line_after_start(baseline, env, "ready"))
             env_run = {**env, "ADVISOR_DB": str(Path(tmp) / f"new{run}.db")}
             cold.append(first_line_after_start(chat, env_run, "Answer with"))
             resumed.append(first_line_after_start(chat, env, "Answer with"))
+            bare.append(first_line_after_start([python, "-c", "print('ready')"], env, "ready"))
             env_first = {**env_run, "ADVISOR_CACHE_DIR": str(Path(tmp) / f"cache{run}")}
             env_first["ADVISOR_DB"] = str(Path(tmp) / f"first{run}.db")
             uncached.append(first_line_after_start(chat, env_first, "Answer with"))
-        bare = [
-            first_line_after_start([python, "-c", "print('ready')"], env, "ready") for _ in range(args.runs)
-        ]
-        deps = [
-            first_line_after_start([python, "-c", "import yaml, aiosqlite; print('ready')"], env, "ready")
-            for _ in range(args.runs)
-        ]
         probe = subprocess.run(
             [
                 python,

@@ -13,8 +13,8 @@ at: the user is asked again, with the choices and a did-you-mean.
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.errors import UnknownAnswer
@@ -97,7 +97,7 @@ def _has_typo(text: str, kept: list[tuple[int, int, Option]], names: dict[str, O
         len(word) >= 3
         and word not in vocabulary
         and word not in _FILLER
-        and difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.8)
+        and _close(word, vocabulary, cutoff=0.8)
         for word in rest.split()
     )
 
@@ -144,6 +144,13 @@ def resolve_answer(question: Question, text: str) -> Option:
     )
     if phrased is not None:
         return phrased
-    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.72)
+    close = _close(wanted, list(names), cutoff=0.72)
     suggestion = names[close[0]].label if close else None
     raise UnknownAnswer(text.strip(), choices, suggestion)
+
+
+def _close(word: str, candidates: Iterable[str], *, cutoff: float) -> list[str]:
+    """difflib's best match, imported on the first typed answer that needs it (not at start)."""
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
