@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+SERVED_EVERY = 3600.0
+"""Seconds: a kept version served again within this, and still the latest served, keeps its mark."""
+
 
 @dataclass(frozen=True, slots=True)
 class StoredPack:
@@ -32,8 +35,10 @@ class PackArchive(Protocol):
     async def serve_pack(self, *, pack_id: str, version: str, now: datetime) -> bool:
         """Mark a kept version as served `now`; False when it is not kept (then `keep_pack` it).
 
-        What every start of a process does: a few bytes, where `keep_pack` sends the files
-        (4 MB for a 10,000-question pack) only to find them already there.
+        What every start of a process does, so it writes only what changes the fallback: the
+        version becomes the most recently served one, or its mark is older than SERVED_EVERY.
+        Rewriting the mark on every start would rewrite the whole row (SQLite rewrites a row
+        whole: 5 MB for a 10,000-question pack), and `keep_pack` would send the files too.
         """
         ...
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no stubs; typed via _Pool
 
 from bot.errors import ConversationExists, StoreUnavailable, TeamSessionExists, VersionConflict
-from bot.pack.archive import StoredPack
+from bot.pack.archive import SERVED_EVERY, StoredPack
 from bot.personal.conversation import Conversation, ConversationKey
 from bot.store.base import StoreStats
 from bot.store.codec import (
@@ -747,13 +747,23 @@ class PostgresStore:
         )
 
     async def serve_pack(self, *, pack_id: str, version: str, now: datetime) -> bool:
-        updated = await self._execute(
-            "UPDATE pack_versions SET served_at = $3 WHERE pack_id = $1 AND version = $2",
-            pack_id,
-            version,
-            to_seconds(now),
-        )
-        return updated == 1
+        at = to_seconds(now)
+        try:
+            row = await self._pool.fetchrow(
+                "WITH kept AS (SELECT served_at FROM pack_versions WHERE pack_id = $1 AND version = $2),"
+                " marked AS (UPDATE pack_versions v SET served_at = $3 FROM kept"
+                " WHERE v.pack_id = $1 AND v.version = $2 AND (kept.served_at < $4 OR EXISTS"
+                " (SELECT 1 FROM pack_versions o WHERE o.pack_id = $1 AND o.version <> $2"
+                " AND o.served_at >= kept.served_at)) RETURNING 1)"
+                " SELECT count(*) FROM kept",
+                pack_id,
+                version,
+                at,
+                at - SERVED_EVERY,
+            )
+        except _CONNECTION_ERRORS as error:
+            raise _unavailable(self._location, error) from None
+        return row is not None and bool(next(iter(row)))
 
     async def _stored(self, query: str, *args: object) -> StoredPack | None:
         try:

@@ -45,7 +45,7 @@ from typing import TypeVar
 import aiosqlite
 
 from bot.errors import ConversationExists, StoreUnavailable, TeamSessionExists, VersionConflict
-from bot.pack.archive import StoredPack
+from bot.pack.archive import SERVED_EVERY, StoredPack
 from bot.personal.conversation import Conversation, ConversationKey
 from bot.store.base import StoreStats
 from bot.store.codec import (
@@ -432,6 +432,15 @@ def _fail(batch: Sequence[_Queued], error: BaseException) -> None:
     for _, future in batch:
         if not future.done():
             future.set_exception(error)
+
+
+_SERVE = (
+    "UPDATE pack_versions SET served_at = ? WHERE pack_id = ? AND version = ? AND (served_at < ?"
+    " OR EXISTS (SELECT 1 FROM pack_versions o WHERE o.pack_id = ? AND o.version <> ?"
+    " AND o.served_at >= pack_versions.served_at))"
+)
+"""Mark a version served unless it is the latest served already and its mark is recent (see
+`PackArchive.serve_pack`): a start then writes nothing."""
 
 
 class SqliteStore:
@@ -1254,13 +1263,13 @@ class SqliteStore:
         at = to_seconds(now)
 
         def fn(conn: sqlite3.Connection) -> bool:
-            return (
-                conn.execute(
-                    "UPDATE pack_versions SET served_at = ? WHERE pack_id = ? AND version = ?",
-                    (at, pack_id, version),
-                ).rowcount
-                == 1
-            )
+            kept = conn.execute(  # the primary key's index alone: the row's files are not read
+                "SELECT 1 FROM pack_versions WHERE pack_id = ? AND version = ?", (pack_id, version)
+            ).fetchone()
+            if kept is None:
+                return False
+            conn.execute(_SERVE, (at, pack_id, version, at - SERVED_EVERY, pack_id, version))
+            return True
 
         return await self._run(fn)
 

@@ -165,6 +165,17 @@ async def test_serving_a_kept_version_again_marks_it_without_sending_its_files(b
     assert latest.version == "a" * 16, "the one served last is what a broken pack falls back to"
     assert latest.files == {"pack.yaml": b"a"}
     assert {k.version: k.served_at for k in await store.kept_versions("tiny")}["a" * 16] == later
+    # Served again soon while still the latest: nothing is written (a start costs no row rewrite).
+    assert await store.serve_pack(pack_id="tiny", version="a" * 16, now=later + timedelta(minutes=1)) is True
+    assert {k.version: k.served_at for k in await store.kept_versions("tiny")}["a" * 16] == later
+    # b served after a: b is the fallback now, and a served again becomes it again at once.
+    assert await store.serve_pack(pack_id="tiny", version="b" * 16, now=later + timedelta(minutes=2)) is True
+    assert (await store.latest_pack("tiny")).version == "b" * 16  # type: ignore[union-attr]
+    assert await store.serve_pack(pack_id="tiny", version="a" * 16, now=later + timedelta(minutes=3)) is True
+    assert (await store.latest_pack("tiny")).version == "a" * 16  # type: ignore[union-attr]
+    hour_on = later + timedelta(minutes=3, hours=2)
+    assert await store.serve_pack(pack_id="tiny", version="a" * 16, now=hour_on) is True
+    assert {k.version: k.served_at for k in await store.kept_versions("tiny")}["a" * 16] == hour_on
 
 
 @BOTH
