@@ -124,11 +124,12 @@ class PackCache:
         except OSError as error:
             LOG.debug("pack cache not written (%s); the next start loads the pack from its files", error)
 
-    def _verified(self, key: bytes, data: bytes) -> bytes | None:
+    def _verified(self, key: bytes, data: bytes) -> memoryview | None:
+        """The payload of an entry whose tag verifies (a view: 4 MB are not copied to be checked)."""
         head = len(MAGIC) + TAG_BYTES
         if len(data) > MAX_ENTRY or len(data) <= head or not data.startswith(MAGIC):
             return None
-        tag, payload = data[len(MAGIC) : head], data[head:]
+        tag, payload = data[len(MAGIC) : head], memoryview(data)[head:]
         if not hmac.compare_digest(tag, hmac.new(key, payload, hashlib.sha256).digest()):
             return None
         return payload
