@@ -6,7 +6,7 @@ when it is not installed). Baselines in the same run: a bare `python -c pass` st
 conversation's first question within 1.6x that baseline, on a start that finds its pack in the
 pack cache (every start but the first). The first start, which loads, lints and caches the
 pack, is reported beside it. Also reports which chat SDKs and team modules the chat path
-imported (must be none but the stored team session model).
+imported (must be none).
 
 Every process runs with Python's bytecode cache on, as an installed advisor does (pip compiles
 site-packages, where the baseline's modules live, and an editable install writes __pycache__

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.personal.conversation import Conversation, ConversationKey
 from bot.store.deliveries import DeliveryLog
 from bot.store.packs import PackStore
-from bot.team.session import TeamKey, TeamSession
+
+if TYPE_CHECKING:  # the team model is imported by team code only: `advisor chat` never loads it
+    from bot.team.session import TeamKey, TeamSession
 
 
 class ConversationStore(Protocol):

@@ -13,9 +13,10 @@ import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.team.session import Acceptance, ClosedQuestion, TeamKey, TeamSession, TeamStatus
+if TYPE_CHECKING:  # imported where a team session is decoded: `advisor chat` never loads it
+    from bot.team.session import Acceptance, ClosedQuestion, TeamKey, TeamSession
 
 
 def encode_answers(answers: tuple[tuple[str, str], ...]) -> str:
@@ -68,6 +69,8 @@ def encode_team(session: TeamSession) -> str:
 
 
 def decode_team(*, session_id: str, key: TeamKey, status: str, version: int, data: str) -> TeamSession:
+    from bot.team.session import TeamSession, TeamStatus
+
     raw = json.loads(data)
     return TeamSession(
         id=session_id,
@@ -98,6 +101,8 @@ def decode_team(*, session_id: str, key: TeamKey, status: str, version: int, dat
 def _closed(item: Any) -> ClosedQuestion:
     """[question, chosen, votes, tied, decided_by]; rows written before ties waited for the
     starter hold [question, chosen, votes, tie_broken], whose tie was settled automatically."""
+    from bot.team.session import ClosedQuestion
+
     question_id, chosen, votes = str(item[0]), str(item[1]), _pairs(item[2])
     if len(item) >= 5:
         return ClosedQuestion(question_id, chosen, votes, tuple(str(t) for t in item[3]), str(item[4]))
@@ -111,12 +116,16 @@ def _closed(item: Any) -> ClosedQuestion:
 
 
 def _legacy_finish(raw: Any, status: str) -> datetime | None:
+    from bot.team.session import TeamStatus
+
     return from_seconds(float(raw["updated"])) if status == TeamStatus.FINISHED.value else None
 
 
 def _accepted(raw: Any) -> Acceptance | None:
     if not raw:
         return None
+    from bot.team.session import Acceptance
+
     member, at, choice = raw
     return Acceptance(str(member), from_seconds(float(at)), str(choice))
 

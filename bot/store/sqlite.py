@@ -40,7 +40,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiosqlite
 
@@ -60,7 +60,9 @@ from bot.store.codec import (
 )
 from bot.store.deliveries import KEEP_SECONDS, MAX_ATTEMPTS, PURGE_EVERY, Delivery, Receipt
 from bot.store.packs import KeptVersion
-from bot.team.session import TeamKey, TeamSession, roster_thread
+
+if TYPE_CHECKING:  # the team model is imported where a session is read: `advisor chat` never loads it
+    from bot.team.session import TeamKey, TeamSession
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
@@ -158,6 +160,8 @@ def _no_automatic_checkpoints(conn: sqlite3.Connection) -> None:
 
 def _hash_rosters(conn: sqlite3.Connection) -> None:
     """Terminal team sessions were keyed by their members' names ("a,b,c"): key them by a hash."""
+    from bot.team.session import roster_thread
+
     rows = conn.execute(
         "SELECT id, thread FROM team_sessions WHERE platform = 'terminal' AND thread NOT LIKE 'roster-%'"
     ).fetchall()
@@ -316,6 +320,8 @@ _TEAM_WRITE = f"{_TEAM_COLUMNS}, updated_at, pack_version"
 
 
 def _row_to_team(row: tuple[object, ...]) -> TeamSession:
+    from bot.team.session import TeamKey
+
     sid, platform, workspace, channel, thread, advisor, status, version, _, data = row
     return decode_team(
         session_id=str(sid),
