@@ -45,16 +45,22 @@ _VERSION = re.compile(r"^[0-9a-f]{16}$")
 
 
 @cache
-def code_fingerprint() -> str:
-    """A hash of the code whose output an entry holds: the pack model, loader, lint, codec, ranking."""
+def code_fingerprint() -> str | None:
+    """A hash of the code whose output an entry holds (the pack model, loader, lint, codec and
+    ranking sources), or None when they can't be read (an install without sources): then
+    nothing is cached, since no entry could say which code wrote it."""
     here = Path(__file__).resolve().parent
+    sources = [*sorted(here.glob("*.py")), here.parent / "ranking.py"]
     digest = hashlib.sha256()
-    for path in [*sorted(here.glob("*.py")), here.parent / "ranking.py"]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    try:
+        for path in sources:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return digest.hexdigest()[:16] if len(sources) > 1 else None
 
 
-def _stamp() -> tuple[int, str, str, int]:
+def _stamp() -> tuple[int, str | None, str, int]:
     return (codec.FORMAT, code_fingerprint(), f"{sys.version_info[0]}.{sys.version_info[1]}", marshal.version)
 
 
@@ -145,9 +151,13 @@ class PackCache:
             path.unlink(missing_ok=True)
 
     def _secret(self) -> bytes | None:
-        """The user's cache key, made on first use; None (cache off) when it can't be trusted."""
+        """The user's cache key, made on first use; None (cache off) when it can't be trusted,
+        or when the advisor's code can't be fingerprinted."""
         if self._key is not None or not self._usable:
             return self._key
+        if code_fingerprint() is None:
+            self._usable = False
+            return None
         path = self.root / "key"
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -228,3 +228,15 @@ def test_bytes_the_codec_did_not_write_are_a_decode_error() -> None:
     for data in (b"", b"\x00garbage", marshal.dumps((99, (), (), (), (), (), (), {}, {}))):
         with pytest.raises(codec.DecodeError):
             codec.loads(data, folder="x")
+
+
+def test_without_the_advisors_sources_nothing_is_cached(
+    pack_dir: Path, tmp_path: Path, parses: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without .py files can't say which code wrote an entry: no cache, no crash."""
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: None)
+    root = tmp_path / "cache"
+    versions = {PackRegistry(cache=PackCache(root)).load(pack_dir).version for _ in range(2)}
+    assert len(versions) == 1
+    assert len(parses) == 2
+    assert not (root / "packs").exists()
