@@ -36,7 +36,7 @@ from bot.pack.model import (
 FORMAT = 2
 """Bumped whenever the layout below changes; the cache also keys on the code that wrote it."""
 
-_RESTORED = frozenset(("_subject_index", "_remaining", "_most"))
+_RESTORED = frozenset(("_subject_index", "_question_index", "_remaining", "_most", "_chosen", "_derived"))
 """The tables `Pack.__post_init__` derives that `loads` restores itself. A table the model gains
 and this module does not know is worked out by `__post_init__` instead (correct, but it decodes
 every question); tests/bot/pack/test_cache.py says when that happens."""
@@ -243,7 +243,15 @@ def _pack(
     index: dict[str, Subject] = {}
     for s in built_subjects:
         index.setdefault(s.id, s)
-    tables: dict[str, Any] = {"_subject_index": index, "_remaining": fewest, "_most": most}
+    lazy = fields["questions"]
+    tables: dict[str, Any] = {
+        "_subject_index": index,
+        "_question_index": lazy,
+        "_remaining": fewest,
+        "_most": most,
+        "_chosen": _LazyChosen(lazy),
+        "_derived": {},
+    }
     return _restore(fields, tables)
 
 
@@ -301,4 +309,39 @@ class _LazyQuestions(Mapping[str, Question]):
         return len(self._records)
 
     def __repr__(self) -> str:
-        return f"<{len(self._records)} questions, {len(self._built)} decoded>"
+        return f"<questions: {len(self._built)} of {len(self._records)} decoded>"
+
+
+class _LazyChosen(Mapping[tuple[str, str], Option]):
+    """`Pack.chosen`'s table over lazily decoded questions: (question id, option id) -> option,
+    the first option with that id, as the model's own table and `Question.option` say."""
+
+    __slots__ = ("_questions",)
+
+    def __init__(self, questions: _LazyQuestions) -> None:
+        self._questions = questions
+
+    def __getitem__(self, key: tuple[str, str]) -> Option:
+        option: Option | None = self.get(key)
+        if option is None:
+            raise KeyError(key)
+        return option
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        question = self._questions.get(key[0])
+        option = question.option(key[1]) if question is not None else None
+        return default if option is None else option
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and len(key) == 2 and self.get(key) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for question_id, question in self._questions.items():
+            seen: set[str] = set()
+            for option in question.options:
+                if option.id not in seen:
+                    seen.add(option.id)
+                    yield (question_id, option.id)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

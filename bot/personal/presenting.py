@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.matching import Choice, numbered_choices
-from bot.pack.model import Pack
+from bot.pack.model import Pack, Question
 from bot.personal import walker
 from bot.personal.conversation import Conversation
 from bot.personal.replies import Answered, QuestionReply, RankedSubject, RankingReply, ResultReply
@@ -26,35 +25,44 @@ class _Asked:
 
 @dataclass(frozen=True, slots=True)
 class _Shown:
-    """How a pack's questions and answers appear in a reply: the same on every click, so built
-    once per pack (see `Pack.derived`)."""
+    """How a pack's questions and answers appear in a reply: the same on every click, so kept
+    once per pack (see `Pack.derived`), each entry made the first time it is shown: a start on
+    a 10,000-question pack (read lazily from the pack cache) shows one question, and making
+    them all up front cost it half a second."""
 
-    asked: Mapping[str, _Asked]
+    asked: dict[str, _Asked]
     """Question id -> its choices and progress."""
-    answered: Mapping[tuple[str, str], Answered]
+    answered: dict[tuple[str, str], Answered]
     """(question id, option id) -> the line it makes in a result's list of answers."""
 
 
 def _shown(pack: Pack) -> _Shown:
-    asked = {
-        question_id: _Asked(
-            numbered_choices(q), pack.remaining(question_id), pack.most_remaining(question_id)
+    return _Shown(asked={}, answered={})
+
+
+def _asked(pack: Pack, question: Question) -> _Asked:
+    table = pack.derived(_shown).asked
+    asked = table.get(question.id)
+    if asked is None:
+        asked = table[question.id] = _Asked(
+            numbered_choices(question), pack.remaining(question.id), pack.most_remaining(question.id)
         )
-        for question_id, q in pack.questions.items()
-    }
-    answered: dict[tuple[str, str], Answered] = {}
-    for question_id, question in pack.questions.items():
-        for option in question.options:
-            answered.setdefault(
-                (question_id, option.id), Answered(question_id, question.prompt, option.label)
-            )
-    return _Shown(asked=asked, answered=answered)
+    return asked
 
 
 def answered_questions(pack: Pack, answers: tuple[tuple[str, str], ...]) -> tuple[Answered, ...]:
     """Each answer as a result lists it; answers this version lacks are left out."""
-    answered = pack.derived(_shown).answered
-    return tuple(line for answer in answers if (line := answered.get(answer)) is not None)
+    table = pack.derived(_shown).answered
+    lines: list[Answered] = []
+    for answer in answers:
+        line = table.get(answer)
+        if line is None:
+            option, question = pack.chosen(answer), pack.question(answer[0])
+            if option is None or question is None:
+                continue
+            line = table[answer] = Answered(answer[0], question.prompt, option.label)
+        lines.append(line)
+    return tuple(lines)
 
 
 def result_reply(pack: Pack, conversation: Conversation) -> ResultReply:
@@ -104,7 +112,7 @@ def present(pack: Pack, conversation: Conversation) -> QuestionReply | ResultRep
         return result_reply(pack, conversation)
     answers = conversation.answers
     last = pack.chosen(answers[-1]) if answers else None
-    asked = pack.derived(_shown).asked[question.id]
+    asked = _asked(pack, question)
     # Positional in field order: keywords cost 40% more, and every click that asks runs this.
     return QuestionReply(
         conversation.id,
