@@ -486,6 +486,9 @@ class SqliteStore:
         self._ids: dict[tuple[str, ...], str] = {}
         """(platform, workspace, user, advisor) -> id, for the conversations in `_known`."""
         self._checkpoints: _Checkpoints | None = None
+        self._closing = False
+        """Set once close() has finished what was queued: the connection's thread closes it
+        while the loop could run an operation inline on it, so every later operation is refused."""
 
     @classmethod
     async def open(
@@ -561,10 +564,19 @@ class SqliteStore:
                 " (restore it from a backup first if it was removed by mistake).",
             )
 
+    def _refuse_if_closing(self) -> None:
+        if self._closing:
+            raise StoreUnavailable(
+                location=self._location,
+                cause="the bot is shutting down and has closed the database, so nothing was saved",
+                fix="Try again in a moment, once the bot is running again.",
+            )
+
     async def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the connection's own thread in one hop (aiosqlite's internal queue),
         with the real busy timeout. The loop keeps off the connection until `fn` has returned
         there, even if the caller stops waiting (a cancelled task)."""
+        self._refuse_if_closing()
         conn = self._conn
         token = object()
         self._in_thread.add(token)
@@ -620,6 +632,7 @@ class SqliteStore:
         a group commit finds itself alone again. (It also keeps a task that loops over the
         store from holding the loop for long.)
         """
+        self._refuse_if_closing()
         if self._checkpoints is not None and self._checkpoints.catch_up_due():
             await self._hop(_passive_checkpoint)
         thread = False
@@ -1370,6 +1383,7 @@ class SqliteStore:
                 self._schedule(thread=True)
             else:
                 break
+        self._closing = True  # no await since the queue was found empty: nothing slipped in
         if self._checkpoints is not None:
             await self._checkpoints.close()
         self._forget_all()

@@ -305,3 +305,24 @@ async def test_the_log_stays_short_while_writes_never_pause(
     finally:
         reader.close()
         await store.close()
+
+
+async def test_an_operation_racing_close_is_refused_not_run_beside_it(db_path: Path) -> None:
+    """A reply finished while the bot shuts down must not touch the connection its thread is
+    closing (that crashed the process with a segfault): it is refused, and the file keeps
+    what was saved before."""
+    store = await SqliteStore.open(db_path)
+    await store.create(conversation())
+    closing = asyncio.create_task(store.close())
+    await asyncio.sleep(0)  # close() has started: the queue was empty, so it closes at once
+    with pytest.raises(StoreUnavailable, match="shutting down"):
+        await store.get(KEY)
+    with pytest.raises(StoreUnavailable, match="shutting down"):
+        await store.create(conversation(cid="c2", key=ConversationKey("test", "w1", "bob", "tiny")))
+    await closing
+    reopened = await SqliteStore.open(db_path)
+    try:
+        assert (await reopened.get(KEY)) is not None
+        assert (await reopened.get(ConversationKey("test", "w1", "bob", "tiny"))) is None
+    finally:
+        await reopened.close()
