@@ -65,7 +65,7 @@ class DictStore:
     async def create(self, conversation: Conversation) -> Conversation:
         if conversation.key in self._by_key:
             raise ConversationExists(conversation.id)
-        created = Conversation(**{**_fields(conversation), "version": 1})
+        created = conversation.at_version(1)
         self._by_id[created.id], self._by_key[created.key] = created, created.id
         return created
 
@@ -73,7 +73,7 @@ class DictStore:
         stored = self._by_id.get(conversation.id)
         if stored is None or stored.version != expected_version:
             raise VersionConflict(conversation.id, expected_version)
-        saved = Conversation(**{**_fields(conversation), "version": expected_version + 1})
+        saved = conversation.at_version(expected_version + 1)
         self._by_id[saved.id] = saved
         return saved
 
@@ -87,7 +87,7 @@ class DictStore:
         after = walk(before)
         if after is None:
             return before, None
-        saved = _with_version(after, before.version + 1)
+        saved = after.at_version(before.version + 1)
         self._by_id[saved.id] = saved
         return before, saved
 
@@ -103,24 +103,6 @@ class DictStore:
 
     async def close(self) -> None:
         self._by_id.clear()
-
-
-def _with_version(c: Conversation, version: int) -> Conversation:
-    return Conversation(
-        id=c.id,
-        key=c.key,
-        pack_version=c.pack_version,
-        answers=c.answers,
-        step=c.step,
-        version=version,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-        expires_at=c.expires_at,
-    )
-
-
-def _fields(conversation: Conversation) -> dict[str, object]:
-    return {name: getattr(conversation, name) for name in Conversation.__slots__}
 
 
 def raw_baseline(

@@ -54,5 +54,20 @@ class Conversation:
     updated_at: datetime
     expires_at: datetime
 
+    def at_version(self, version: int) -> Conversation:
+        """This conversation as the store holds it once saved as row `version` (a constructor,
+        not dataclasses.replace: it runs on every click)."""
+        return Conversation(
+            self.id,
+            self.key,
+            self.pack_version,
+            self.answers,
+            self.step,
+            version,
+            self.created_at,
+            self.updated_at,
+            self.expires_at,
+        )
+
     def is_expired(self, now: datetime) -> bool:
         return now >= self.expires_at

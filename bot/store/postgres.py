@@ -167,20 +167,6 @@ def _update_args(c: Conversation, expected_version: int) -> tuple[object, ...]:
     )
 
 
-def _with_version(c: Conversation, version: int) -> Conversation:
-    return Conversation(
-        id=c.id,
-        key=c.key,
-        pack_version=c.pack_version,
-        answers=c.answers,
-        step=c.step,
-        version=version,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-        expires_at=c.expires_at,
-    )
-
-
 _COMMAND_TAG = re.compile(r"^(?:DELETE|UPDATE) (\d+)$")
 
 
@@ -440,7 +426,7 @@ class PostgresStore:
             )
         except asyncpg.UniqueViolationError:
             raise ConversationExists(c.id) from None
-        return _with_version(c, 1)
+        return c.at_version(1)
 
     async def save(self, conversation: Conversation, *, expected_version: int) -> Conversation:
         c = conversation
@@ -448,7 +434,7 @@ class PostgresStore:
         if changed != 1:
             self.stats.conflicts += 1
             raise VersionConflict(c.id, expected_version)
-        return _with_version(c, expected_version + 1)
+        return c.at_version(expected_version + 1)
 
     async def change(
         self, ref: str | ConversationKey, walk: Callable[[Conversation], Conversation | None]
@@ -480,7 +466,7 @@ class PostgresStore:
         if changed != 1:
             self.stats.conflicts += 1
             raise VersionConflict(after.id, before.version)
-        return before, _with_version(after, before.version + 1)
+        return before, after.at_version(before.version + 1)
 
     async def delete(self, key: ConversationKey) -> bool:
         deleted = await self._execute(

@@ -12,8 +12,9 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
+
+from tests.process_lines import StderrLines
 
 ROOT = Path(__file__).resolve().parents[3]
 START_GUARD = 30.0
@@ -35,18 +36,15 @@ def bot_environment(*, api: str, gateway: str, db: str, token: str, **extra: str
     }
 
 
-class DiscordBotProcess:
+class DiscordBotProcess(StderrLines):
     """One `advisor discord` process; its stderr lines are collected as they come."""
 
     def __init__(self, env: dict[str, str]) -> None:
+        super().__init__()
         self.env = env
-        self.proc: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self._new_line = asyncio.Condition()
-        self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> DiscordBotProcess:
-        self.proc = await asyncio.create_subprocess_exec(
+        proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "tests.adapters.discord.bot_process",
@@ -55,33 +53,11 @@ class DiscordBotProcess:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        self._reader = asyncio.create_task(self._read_stderr())
+        self.follow(proc)
         return self
 
-    async def _read_stderr(self) -> None:
-        assert self.proc is not None
-        assert self.proc.stderr is not None
-        async for raw in self.proc.stderr:
-            async with self._new_line:
-                self.lines.append(raw.decode(errors="replace").rstrip("\n"))
-                self._new_line.notify_all()
-
-    @property
-    def log(self) -> str:
-        return "\n".join(self.lines)
-
-    async def logged(self, predicate: Callable[[str], bool], *, guard: float = 10.0) -> str:
-        """The first stderr line (already seen or still to come) that `predicate` accepts."""
-        async with self._new_line:
-            await asyncio.wait_for(self._new_line.wait_for(lambda: any(map(predicate, self.lines))), guard)
-        return next(line for line in self.lines if predicate(line))
-
     async def wait(self, *, guard: float = 15.0) -> int:
-        assert self.proc is not None
-        code = await asyncio.wait_for(self.proc.wait(), guard)
-        if self._reader is not None:
-            await asyncio.wait_for(self._reader, guard)
-        return code
+        return await self.exited(guard)
 
     async def kill(self) -> None:
         """SIGKILL: no handler runs, nothing is flushed or released."""

@@ -9,7 +9,7 @@ import socket
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from aiohttp import ClientSession
 
 from tests.adapters.slack.conftest import SECRET, TOKEN, signed_headers
 from tests.fakes.slack_api import FakeSlack
+from tests.process_lines import StderrLines
 
 ROOT = Path(__file__).resolve().parents[3]
 START_GUARD = 30.0
@@ -46,17 +47,14 @@ def bot_environment(
     }
 
 
-class BotProcess:
+class BotProcess(StderrLines):
     """One bot process; its stderr lines are collected as they come, so a test can await one."""
 
     def __init__(self, env: dict[str, str], *, prefix: Sequence[str] = (), port: int | None = None) -> None:
+        super().__init__()
         self.env = env
         self.prefix = list(prefix)
         self.port = port or free_port()
-        self.proc: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self._new_line = asyncio.Condition()
-        self._reader: asyncio.Task[None] | None = None
         self.banner = ""
 
     @property
@@ -65,7 +63,7 @@ class BotProcess:
 
     async def start(self, *, wait: bool = True) -> BotProcess:
         args = [sys.executable, "-m", "adapters", "slack", "--http", "--host", "127.0.0.1"]
-        self.proc = await asyncio.create_subprocess_exec(
+        proc = await asyncio.create_subprocess_exec(
             *self.prefix,
             *args,
             "--port",
@@ -75,7 +73,7 @@ class BotProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        self._reader = asyncio.create_task(self._read_stderr())
+        self.follow(proc)
         if wait:
             await self.ready()
         return self
@@ -87,24 +85,6 @@ class BotProcess:
         self.banner = line.decode()
         assert f"127.0.0.1:{self.port}/slack/events" in self.banner, (self.banner, self.log)
 
-    async def _read_stderr(self) -> None:
-        assert self.proc is not None
-        assert self.proc.stderr is not None
-        async for raw in self.proc.stderr:
-            async with self._new_line:
-                self.lines.append(raw.decode(errors="replace").rstrip("\n"))
-                self._new_line.notify_all()
-
-    @property
-    def log(self) -> str:
-        return "\n".join(self.lines)
-
-    async def logged(self, predicate: Callable[[str], bool], *, guard: float = 10.0) -> str:
-        """The first stderr line (already seen or still to come) that `predicate` accepts."""
-        async with self._new_line:
-            await asyncio.wait_for(self._new_line.wait_for(lambda: any(map(predicate, self.lines))), guard)
-        return next(line for line in self.lines if predicate(line))
-
     def signal(self, sig: signal.Signals) -> None:
         assert self.proc is not None
         self.proc.send_signal(sig)
@@ -113,9 +93,7 @@ class BotProcess:
         """(exit code, seconds it took) once the process ends."""
         assert self.proc is not None
         began = time.monotonic()
-        code = await asyncio.wait_for(self.proc.wait(), guard)
-        if self._reader is not None:
-            await asyncio.wait_for(self._reader, guard)
+        code = await self.exited(guard)
         return code, time.monotonic() - began
 
     async def kill(self) -> None:
