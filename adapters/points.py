@@ -6,7 +6,10 @@ between them (or shares a result) reads one explanation, not three.
 
 from __future__ import annotations
 
-from bot.ranking import AnswerGap, AnswerPoints, Recommendation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the ranking is imported where a result is first made (chat starts without it)
+    from bot.ranking import AnswerGap, AnswerPoints, Recommendation
 
 
 def signed(points: int) -> str:

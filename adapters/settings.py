@@ -95,6 +95,8 @@ def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """Everything the advisor reads from its environment, checked once at start."""
+
     db_url: str
     knowledge_dir: Path
     advisor: str

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bot.errors import InputError, echo
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
-from bot.personal.replies import Reply
 
-Call = Callable[[], Coroutine[Any, Any, Reply]]
+if TYPE_CHECKING:
+    from bot.personal.replies import Reply
+
+Call: TypeAlias = "Callable[[], Coroutine[Any, Any, Reply]]"
 
 
 def command_for(engine: Engine, actor: Actor, line: str) -> Call | None:
@@ -59,6 +61,8 @@ class BadTeamOptions(InputError):
 
 @dataclass(frozen=True, slots=True)
 class TeamOptions:
+    """What `team [--anonymous] [--quorum N] [topic]` asked for."""
+
     topic: str
     anonymous: bool = False
     quorum: int = 0

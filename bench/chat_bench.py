@@ -4,8 +4,10 @@ Runs the installed `advisor` console script, as a user does (falling back to `py
 when it is not installed). Baselines in the same run: a bare `python -c pass` start, and
 `python -c "import yaml, aiosqlite"` (what the chat path cannot avoid); the target is a new
 conversation's first question within 1.6x that baseline, on a start that finds its pack in the
-pack cache (every start but the first). The first start, which loads, lints and caches the
-pack, is reported beside it. Also reports which chat SDKs and team modules the chat path
+pack cache and its database in place (every start but the first, as in pack_bench.py): a
+user nobody has seen yet. The first starts are reported beside it: without a pack cache (it
+loads, lints and caches the pack, and creates the database) and without a database (it
+creates and migrates the file). Also reports which chat SDKs and team modules the chat path
 imported (must be none).
 
 Every process runs with Python's bytecode cache on, as an installed advisor does (pip compiles
@@ -78,19 +80,22 @@ def main() -> None:
         cold: list[float] = []
         resumed: list[float] = []
         uncached: list[float] = []
+        new_db: list[float] = []
         bare: list[float] = []
         deps: list[float] = []
         # One round measures each in turn, baselines included, so a neighbour's load that comes
         # and goes on this shared machine falls on all of them alike.
         for run in range(args.runs):
             deps.append(first_line_after_start(baseline, env, "ready"))
-            env_run = {**env, "ADVISOR_DB": str(Path(tmp) / f"new{run}.db")}
-            cold.append(first_line_after_start(chat, env_run, "Answer with"))
+            new_user = [*chat[:-1], f"new{run}"]  # a conversation nobody has started yet
+            cold.append(first_line_after_start(new_user, env, "Answer with"))
             resumed.append(first_line_after_start(chat, env, "Answer with"))
             bare.append(first_line_after_start([python, "-c", "print('ready')"], env, "ready"))
-            env_first = {**env_run, "ADVISOR_CACHE_DIR": str(Path(tmp) / f"cache{run}")}
+            env_first = {**env, "ADVISOR_CACHE_DIR": str(Path(tmp) / f"cache{run}")}
             env_first["ADVISOR_DB"] = str(Path(tmp) / f"first{run}.db")
             uncached.append(first_line_after_start(chat, env_first, "Answer with"))
+            env_db = {**env, "ADVISOR_DB": str(Path(tmp) / f"new{run}.db")}
+            new_db.append(first_line_after_start(chat, env_db, "Answer with"))
         probe = subprocess.run(
             [
                 python,
@@ -118,6 +123,7 @@ def main() -> None:
         "new_conversation_max_ms": max(cold) * 1000,
         "resumed_conversation_median_ms": statistics.median(resumed) * 1000,
         "first_start_no_pack_cache_median_ms": statistics.median(uncached) * 1000,
+        "first_start_no_database_median_ms": statistics.median(new_db) * 1000,
         "baseline_bare_python_median_ms": statistics.median(bare) * 1000,
         "baseline_imports_only_median_ms": statistics.median(deps) * 1000,
         "advisor_own_ms": (median_new - statistics.median(deps)) * 1000,

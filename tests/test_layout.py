@@ -193,16 +193,18 @@ def test_the_personal_chat_loads_no_team_engine() -> None:
 
 def test_advisor_chat_imports_no_team_code_sdk_metrics_completion_or_yaml(tmp_path: Path) -> None:
     """A personal `advisor chat` whose pack is cached imports only what it runs: no team module
-    (not even the stored session model: the store imports it where it reads a session), no
-    chat SDK, no metrics or shell completion, not even the YAML parser and lint."""
+    (not even the stored session model: the store imports it where it reads a session, and a
+    new database is created without it), no chat SDK, no metrics or shell completion, not even
+    the YAML parser and lint; and until a result is asked for, no ranking or report replies."""
     probe = (
         "import io, sys\n"
         "from adapters.cli import main\n"
-        "for _ in range(2):\n"  # the first start fills the pack cache, the second reads it
+        "for _ in range(2):\n"  # the first start fills the pack cache and creates the database
         "    for name in [m for m in sys.modules if m.startswith(('bot', 'adapters', 'yaml'))]:\n"
         "        del sys.modules[name]\n"
         "    from adapters.cli import main\n"
         "    main(['chat', '--user', 'probe'], stdin=io.StringIO(''), stdout=io.StringIO())\n"
+        "    print(' '.join(m for m in sorted(sys.modules) if m.startswith('bot.team')), '|')\n"
         "print(' '.join(sorted(sys.modules)))"
     )
     env = {
@@ -213,8 +215,11 @@ def test_advisor_chat_imports_no_team_code_sdk_metrics_completion_or_yaml(tmp_pa
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT, env=env
     )
-    loaded = set(out.stdout.split())
+    first_start, _, rest = out.stdout.partition("|")
+    assert first_start.split() == [], "creating the database imported team code"
+    loaded = set(rest.partition("|")[2].split())
     assert "adapters.console.personal" in loaded, "the probe ran the chat"
+    assert sorted(loaded & {"bot.ranking", "bot.personal.reports"}) == [], "made before a result is asked for"
     assert sorted(m for m in loaded if m == "bot.team" or m.startswith("bot.team.")) == []
     unwanted = {"discord", "slack_bolt", "slack_sdk", "aiohttp", "asyncpg"}
     unwanted |= {"prometheus_client", "argcomplete"}

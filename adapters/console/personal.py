@@ -15,7 +15,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from types import ModuleType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from adapters.console.controls import safe_reply, strip_controls
 from adapters.console.pager import Pager
@@ -23,9 +23,13 @@ from adapters.console.render import render, render_question, render_result, rend
 from adapters.console.style import PLAIN, Style
 from adapters.typed import command_for
 from bot.errors import AdvisorError, NoConversation
+from bot.personal import replies
 from bot.personal.conversation import Actor
 from bot.personal.engine import Engine
-from bot.personal.replies import Notice, QuestionReply, Reply, ResultReply
+from bot.personal.replies import Notice, QuestionReply
+
+if TYPE_CHECKING:  # the reports load once one is shown (see replies.py)
+    from bot.personal.replies import Reply
 
 HELP = """Commands:
   <number or label>  answer the question
@@ -173,7 +177,7 @@ def run_console(
         if isinstance(reply, QuestionReply):
             shown = reply
             say(render_question(reply, style))
-        elif isinstance(reply, ResultReply):
+        elif isinstance(reply, replies.ResultReply):
             shown = None
             say(render_summary(reply, style))
         else:
@@ -193,7 +197,7 @@ def run_console(
 
     def details() -> None:
         reply = safe_reply(runner.run(engine.result(actor)))
-        text = render_result(reply) if isinstance(reply, ResultReply) else render(reply)
+        text = render_result(reply) if isinstance(reply, replies.ResultReply) else render(reply)
         if pager is not None:
             pager(text)
         else:
@@ -248,7 +252,7 @@ def run_console(
             say(style.warn(said))
             again()
             continue
-        if word == "result" and isinstance(reply, ResultReply):
+        if word == "result" and isinstance(reply, replies.ResultReply):
             say(render_summary(safe_reply(reply), style))  # the ranking so far: the question still waits
             again()
             continue

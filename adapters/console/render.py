@@ -5,6 +5,8 @@ Team replies are in render_team.py, so `advisor chat` never imports the team cod
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from adapters.console.style import PLAIN, Style
 from adapters.points import (
     behind,
@@ -18,16 +20,12 @@ from adapters.points import (
     why_not_parts,
     widest_gap,
 )
-from bot.personal.replies import (
-    Notice,
-    QuestionReply,
-    RankingReply,
-    Reply,
-    ResultReply,
-    StatusReply,
-    WhyReply,
-)
-from bot.ranking import AnswerPoints, Recommendation, strongest_first
+from bot.personal import replies
+from bot.personal.replies import Notice, QuestionReply
+
+if TYPE_CHECKING:  # the reports and a result's types: the first question is printed without them
+    from bot.personal.replies import RankingReply, Reply, ResultReply, StatusReply, WhyReply
+    from bot.ranking import AnswerPoints, Recommendation
 
 
 def progress(reply: QuestionReply) -> str:
@@ -82,6 +80,8 @@ def render_recommendation(
     summaries: tuple[tuple[str, str, str], ...] = (),
 ) -> str:
     """The whole explanation: every answer's points, why not the runner-up, the rest."""
+    from bot.ranking import strongest_first
+
     top, runner = rec.top, rec.runner_up
     summary = {sid: (text, url) for sid, text, url in summaries}
     lines = [f"{title}: recommendation", "", f"{pick_heading(rec)}: {fit_line(rec)}"]
@@ -147,6 +147,8 @@ def render_summary(reply: ResultReply, style: Style = PLAIN) -> str:
     """The result in five lines, so the top pick is on screen even at 80x24: the pick, its fit
     and points, the runner-up and how far behind, the two answers that gave the most points,
     and how to see the rest."""
+    from bot.ranking import strongest_first
+
     rec = reply.recommendation
     runner = rec.runner_up
     lines = [taken_as(reply.taken_as)] if reply.taken_as else []
@@ -220,12 +222,12 @@ def render_notice(reply: Notice) -> str:
 def render(reply: Reply) -> str:
     if isinstance(reply, QuestionReply):
         return render_question(reply)
-    if isinstance(reply, ResultReply):
+    if isinstance(reply, Notice):
+        return render_notice(reply)
+    if isinstance(reply, replies.ResultReply):
         return render_result(reply)
-    if isinstance(reply, RankingReply):
+    if isinstance(reply, replies.RankingReply):
         return render_ranking(reply)
-    if isinstance(reply, WhyReply):
+    if isinstance(reply, replies.WhyReply):
         return render_why(reply)
-    if isinstance(reply, StatusReply):
-        return render_status(reply)
-    return render_notice(reply)
+    return render_status(reply)

@@ -19,6 +19,8 @@ SERVED_EVERY = 3600.0
 
 @dataclass(frozen=True, slots=True)
 class StoredPack:
+    """A pack version as the store keeps it: its files, so it can be loaded again after the folder changed."""
+
     pack_id: str
     version: str
     files: Mapping[str, bytes]

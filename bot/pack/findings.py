@@ -17,6 +17,8 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One lint result, at file:line:col, with what to change."""
+
     at: Location
     code: str
     message: str

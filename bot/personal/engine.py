@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.errors import (
     AnswersDoNotFit,
@@ -26,21 +27,14 @@ from bot.matching import is_verbatim, resolve_answer
 from bot.pack.model import Pack
 from bot.pack.registry import PackRegistry
 from bot.pack.upgrade import carries_over
-from bot.personal import walker
+from bot.personal import replies, walker
 from bot.personal.conversation import Actor, Conversation, ConversationKey
 from bot.personal.presenting import answered_questions, present, ranking_reply, result_reply
-from bot.personal.replies import (
-    Notice,
-    Offer,
-    QuestionReply,
-    RankingReply,
-    Reply,
-    ResultReply,
-    StatusReply,
-    WhyReply,
-)
-from bot.ranking import recommend
+from bot.personal.replies import Notice, Offer, QuestionReply
 from bot.store.base import ConversationStore, TeamStore
+
+if TYPE_CHECKING:  # the reports are made once asked for (see replies.py)
+    from bot.personal.replies import RankingReply, Reply, ResultReply
 
 DEFAULT_IDLE = timedelta(hours=24)
 
@@ -67,6 +61,8 @@ class _PackNeeded(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
+    """A conversation with the pack version it was started on."""
+
     conversation: Conversation
     pack: Pack
 
@@ -154,7 +150,7 @@ class Engine:
                 fresh.pack, fresh.conversation, option, now=self._clock(), ttl=self.idle_timeout
             ),
         )
-        if isinstance(reply, QuestionReply | ResultReply) and not is_verbatim(option, text):
+        if isinstance(reply, QuestionReply | replies.ResultReply) and not is_verbatim(option, text):
             return replace(reply, taken_as=option.label)
         return reply
 
@@ -208,6 +204,8 @@ class Engine:
             return self._render(loaded.conversation, loaded.pack)
         cited = (*question.sources, *(s for o in question.options for e in o.evidence for s in e.sources))
         sources = tuple(loaded.pack.sources[s] for s in dict.fromkeys(cited) if s in loaded.pack.sources)
+        from bot.personal.reports import WhyReply
+
         return WhyReply(
             conversation_id=loaded.conversation.id,
             step=loaded.conversation.step,
@@ -238,7 +236,13 @@ class Engine:
         loaded = await self._load_own(actor)
         conversation, pack = loaded.conversation, loaded.pack
         question = walker.current_question(pack, conversation)
-        leader = recommend(pack, conversation.answers).top.name if conversation.answers else None
+        leader = None
+        if conversation.answers:
+            from bot.ranking import recommend  # only once asked: a chat starts without the ranking
+
+            leader = recommend(pack, conversation.answers).top.name
+        from bot.personal.reports import StatusReply
+
         return StatusReply(
             conversation_id=conversation.id,
             step=conversation.step,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.matching import Choice, numbered_choices
 from bot.pack.model import Pack, Question
 from bot.personal import walker
 from bot.personal.conversation import Conversation
-from bot.personal.replies import Answered, QuestionReply, RankedSubject, RankingReply, ResultReply
-from bot.ranking import points_by_answer, recommend, strongest_first
+from bot.personal.replies import Answered, QuestionReply
+
+if TYPE_CHECKING:  # made once asked for (see replies.py)
+    from bot.personal.reports import RankingReply, ResultReply
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,9 @@ def answered_questions(pack: Pack, answers: tuple[tuple[str, str], ...]) -> tupl
 
 
 def result_reply(pack: Pack, conversation: Conversation) -> ResultReply:
+    from bot.personal.reports import ResultReply
+    from bot.ranking import recommend  # not at import: a chat's first question needs no ranking
+
     recommendation = recommend(pack, conversation.answers)
     summaries = []
     for score in recommendation.ranking[:2]:
@@ -87,6 +93,9 @@ def result_reply(pack: Pack, conversation: Conversation) -> ResultReply:
 
 def ranking_reply(pack: Pack, conversation: Conversation) -> RankingReply:
     """Every subject with its points and the answers that gave them, so far or final."""
+    from bot.personal.reports import RankedSubject, RankingReply
+    from bot.ranking import points_by_answer, recommend, strongest_first
+
     recommendation = recommend(pack, conversation.answers)
     subjects: list[RankedSubject] = []
     for index, score in enumerate(recommendation.ranking):

@@ -1,18 +1,31 @@
-"""Platform-neutral replies: what the engine answers and every adapter renders its own way."""
+"""Platform-neutral replies: what the engine answers and every adapter renders its own way.
+
+The replies that ask (a question, a notice) are here; those that report on a conversation (its
+result, ranking, why and status) are in reports.py and load on first use (PEP 562), as does the
+`Reply` union naming them all, so a chat shows its first question without them. Import either
+from here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bot.matching import Choice
-from bot.pack.model import Source
-from bot.ranking import AnswerPoints, Recommendation
+
+if TYPE_CHECKING:
+    from bot.personal.reports import RankedSubject as RankedSubject
+    from bot.personal.reports import RankingReply as RankingReply
+    from bot.personal.reports import ResultReply as ResultReply
+    from bot.personal.reports import StatusReply as StatusReply
+    from bot.personal.reports import WhyReply as WhyReply
 
 
 @dataclass(frozen=True, slots=True)
 class Answered:
+    """One answer as a person reads it back: the question's prompt and the label chosen."""
+
     question_id: str
     prompt: str
     answer: str
@@ -20,6 +33,8 @@ class Answered:
 
 @dataclass(frozen=True, slots=True)
 class QuestionReply:
+    """The question to answer now, its choices and how far along the conversation is."""
+
     conversation_id: str
     step: int
     question_id: str
@@ -50,69 +65,6 @@ class QuestionReply:
         return self.about_total == self.number
 
 
-@dataclass(frozen=True, slots=True)
-class ResultReply:
-    conversation_id: str
-    step: int
-    advisor_title: str
-    recommendation: Recommendation
-    subject_summaries: tuple[tuple[str, str, str], ...]
-    """(subject id, summary, url) for the top pick and the runner-up."""
-    reconsider_when: tuple[str, ...]
-    """The runner-up's "best for" lines: when to choose it instead."""
-    answered: tuple[Answered, ...]
-    taken_as: str = ""
-    """As on QuestionReply: how the typed answer that finished the conversation was read."""
-
-
-@dataclass(frozen=True, slots=True)
-class RankedSubject:
-    """One line of the full ranking: a subject, its place and the answers that gave its points."""
-
-    place: int
-    """1 for the top; subjects on equal points share a place (1, 2, 2, 4)."""
-    subject_id: str
-    name: str
-    points: int
-    answers: tuple[AnswerPoints, ...]
-    """Each answer that moved it, most points first; they sum to `points`."""
-
-
-@dataclass(frozen=True, slots=True)
-class RankingReply:
-    """Every subject with its points: `ranking`, and the Full ranking button under a result."""
-
-    conversation_id: str
-    step: int
-    advisor_title: str
-    subjects: tuple[RankedSubject, ...]
-    answered: int
-    finished: bool
-    """False while questions remain: the ranking so far."""
-    level_note: str = ""
-    """Set when two or more subjects share the top: that neither is ahead, and what would separate them."""
-
-
-@dataclass(frozen=True, slots=True)
-class WhyReply:
-    conversation_id: str
-    step: int
-    prompt: str
-    why: str
-    help: str
-    sources: tuple[Source, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StatusReply:
-    conversation_id: str
-    step: int
-    answered: tuple[Answered, ...]
-    current_prompt: str | None
-    leader: str | None
-    expires_at: datetime
-
-
 class Offer(StrEnum):
     RESUME = "resume"
     RESTART = "restart"
@@ -128,4 +80,20 @@ class Notice:
     offers: tuple[Offer, ...] = ()
 
 
-Reply = QuestionReply | ResultReply | RankingReply | WhyReply | StatusReply | Notice
+if TYPE_CHECKING:
+    Reply: TypeAlias = QuestionReply | ResultReply | RankingReply | WhyReply | StatusReply | Notice
+
+
+_REPORTS = frozenset({"RankedSubject", "RankingReply", "ResultReply", "StatusReply", "WhyReply"})
+
+
+def __getattr__(name: str) -> Any:
+    """The reports and the `Reply` union, made on first use (PEP 562)."""
+    if name not in _REPORTS and name != "Reply":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from bot.personal import reports
+
+    if name == "Reply":
+        union = QuestionReply | reports.ResultReply | reports.RankingReply | reports.WhyReply
+        return union | reports.StatusReply | Notice
+    return getattr(reports, name)

@@ -160,11 +160,13 @@ def _no_automatic_checkpoints(conn: sqlite3.Connection) -> None:
 
 def _hash_rosters(conn: sqlite3.Connection) -> None:
     """Terminal team sessions were keyed by their members' names ("a,b,c"): key them by a hash."""
-    from bot.team.session import roster_thread
-
     rows = conn.execute(
         "SELECT id, thread FROM team_sessions WHERE platform = 'terminal' AND thread NOT LIKE 'roster-%'"
     ).fetchall()
+    if not rows:  # a new database: no team code to import
+        return
+    from bot.team.session import roster_thread
+
     for session_id, thread in rows:
         conn.execute(
             "UPDATE team_sessions SET thread = ? WHERE id = ?",
