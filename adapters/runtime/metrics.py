@@ -46,6 +46,9 @@ class Metrics:
         self._conflicts: Callable[[], int] = lambda: 0
         self._pack: Callable[[], tuple[str, str, str] | None] = lambda: None
         self._in_flight: Callable[[], int] = lambda: 0
+        self._children: dict[tuple[str, ...], Any] = {}
+        """Labelled children by (metric, *labels): prometheus-client's `labels()` validates and
+        looks the labels up under a lock on every call, ~10 us each on the hot path."""
         try:
             import prometheus_client
         except ImportError:
@@ -87,17 +90,24 @@ class Metrics:
         """Values read when scraped: free on the hot path (a store's counter, the current pack)."""
         self._conflicts, self._pack, self._in_flight = conflicts, pack, in_flight
 
+    def _child(self, name: str, metric: Any, *labels: str) -> Any:
+        key = (name, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def delivery(self, platform: str, outcome: str, count: int = 1) -> None:
         if self.available and count:
-            self._deliveries.labels(platform, outcome).inc(count)
+            self._child("deliveries", self._deliveries, platform, outcome).inc(count)
 
     def click(self, platform: str, flow: str) -> None:
         if self.available:
-            self._clicks.labels(platform, flow).inc()
+            self._child("clicks", self._clicks, platform, flow).inc()
 
     def refusal(self, platform: str, error: BaseException) -> None:
         if self.available:
-            self._refusals.labels(platform, kind_of(error)).inc()
+            self._child("refusals", self._refusals, platform, kind_of(error)).inc()
 
     def advisor_error(self, platform: str, error: BaseException) -> None:
         """An AdvisorError shown to a user: a refusal (stale, not yours, ...) or a failure (store, pack)."""
@@ -109,11 +119,11 @@ class Metrics:
 
     def error(self, platform: str, kind: str) -> None:
         if self.available:
-            self._errors.labels(platform, kind).inc()
+            self._child("errors", self._errors, platform, kind).inc()
 
     def reply(self, platform: str, kind: str, seconds: float) -> None:
         if self.available:
-            self._replies.labels(platform, kind).observe(seconds)
+            self._child("replies", self._replies, platform, kind).observe(seconds)
 
     def pack_reload(self, outcome: str) -> None:
         if self.available:

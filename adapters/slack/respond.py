@@ -30,6 +30,12 @@ RETRIED = (ServerDisconnectedError, ClientOSError)
 """Connection failures tried once more on a fresh connection (slack-sdk's default retry)."""
 
 
+def _encoded(body: dict[str, Any]) -> bytes:
+    """Compact JSON as bytes (aiohttp then needn't encode a str). ASCII, `\\uXXXX`-escaped:
+    a lone surrogate (JSON from Slack can carry one into an echoed word) stays sendable."""
+    return json.dumps(body, separators=(",", ":")).encode("ascii")
+
+
 class ReplyUndeliverable(Exception):
     """A reply could not reach Slack: no response_url, a URL that is not one, or the network."""
 
@@ -68,9 +74,12 @@ class Responder:
                     response_type=response_type, replace_original=replace_original, **message.as_kwargs()
                 )
                 return
-            body: dict[str, Any] = {"response_type": response_type, "replace_original": replace_original}
-            data = json.dumps({**{k: v for k, v in body.items() if v is not None}, **message.as_kwargs()})
-            status = await self._post(self.session, url, data)
+            body: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
+            if response_type is not None:
+                body["response_type"] = response_type
+            if replace_original is not None:
+                body["replace_original"] = replace_original
+            status = await self._post(self.session, url, _encoded(body))
         except (ClientError, TimeoutError, ValueError) as error:
             # aiohttp's InvalidUrlClientError is both a ClientError and a ValueError; bolt's
             # respond raises a ValueError of its own when it has nowhere to send.
@@ -78,13 +87,13 @@ class Responder:
         if status != 200:
             LOG.warning("Slack refused a reply on its response_url (HTTP %d)", status)
 
-    async def _post(self, session: ClientSession, url: str, data: str) -> int:
+    async def _post(self, session: ClientSession, url: str, data: bytes) -> int:
         try:
             return await self._post_once(session, url, data)
         except RETRIED:  # most often a kept-alive connection the other end had closed
             return await self._post_once(session, url, data)
 
-    async def _post_once(self, session: ClientSession, url: str, data: str) -> int:
+    async def _post_once(self, session: ClientSession, url: str, data: bytes) -> int:
         async with session.post(url, data=data, headers=self.headers, timeout=TIMEOUT) as response:
             await response.read()
             return response.status

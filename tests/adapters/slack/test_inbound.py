@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -45,3 +46,14 @@ def test_nesting_up_to_the_limit_is_read_and_one_deeper_refused() -> None:
     assert parse_body(_nested(MAX_DEPTH), "application/json")["type"] == "event_callback"
     with pytest.raises(Unreadable, match=f"deeper than {MAX_DEPTH}"):
         parse_body(_nested(MAX_DEPTH + 1), "application/json")
+
+
+@pytest.mark.parametrize("quote", [urllib.parse.quote, lambda text: urllib.parse.quote(text).lower(), str])
+def test_a_click_payload_nested_too_deep_is_refused_however_its_brackets_are_encoded(
+    quote: Callable[[str], str],
+) -> None:
+    """The bracket count that spares most payloads the walk sees `%7B`, `%7b` and a raw `[` alike."""
+    deep = "payload=" + quote(_nested(MAX_DEPTH + 1))
+    with pytest.raises(Unreadable, match=f"deeper than {MAX_DEPTH}"):
+        parse_body(deep, FORM)
+    assert parse_body("payload=" + quote(_nested(MAX_DEPTH)), FORM)["type"] == "event_callback"
