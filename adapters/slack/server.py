@@ -22,6 +22,7 @@ from aiohttp.abc import AbstractAccessLogger
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from adapters.runtime.health import Health, health_routes
 from adapters.slack.inbound import (
@@ -130,7 +131,7 @@ def web_app(
         bolt_request = AsyncBoltRequest(
             body=body, query=request.query_string or None, headers=dict(headers), mode="socket_mode"
         )
-        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+        return await web_response(await app.async_dispatch(bolt_request))
 
     application = web.Application()
     application.router.add_post(path, events)
@@ -156,6 +157,18 @@ def web_app(
     if health is not None:
         application.add_routes(health_routes(health))
     return application
+
+
+PLAIN_ACK_HEADERS = {"content-type": ["text/plain;charset=utf-8"]}
+"""What bolt's `ack()` without arguments answers with, nearly every request's response."""
+
+
+async def web_response(response: BoltResponse) -> web.Response:
+    """bolt's `to_aiohttp_response`, with the plain acknowledgement made directly (the same
+    200, empty body and text/plain), sparing its regex, header copy and cookie scan."""
+    if response.status == 200 and response.body == "" and response.headers == PLAIN_ACK_HEADERS:
+        return web.Response(status=200, body="", content_type="text/plain")
+    return await to_aiohttp_response(response)
 
 
 def _media_type(header: str | None) -> str | None:

@@ -143,3 +143,15 @@ async def test_a_reply_waits_while_another_request_is_being_acknowledged(slack: 
         writer.close()
     hooks = {(await slack.fake.next_post()).hook for _ in range(2)}
     assert hooks == {"first", "second"}
+
+
+async def test_a_plain_ack_is_answered_exactly_as_bolts_own_adapter_answers_it() -> None:
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response
+    from slack_bolt.response import BoltResponse
+
+    from adapters.slack.server import web_response
+
+    for body in ("", "noted", {"response_action": "clear"}):
+        ours = await web_response(BoltResponse(status=200, body=body))
+        bolts = await to_aiohttp_response(BoltResponse(status=200, body=body))
+        assert (ours.status, ours.text, dict(ours.headers)) == (bolts.status, bolts.text, dict(bolts.headers))
