@@ -91,7 +91,7 @@ class PackCache:
             LOG.debug("pack cache entry %s is damaged or not ours; loading the pack from its files", path)
             return None
         try:
-            stamp, stored_version, body = marshal.loads(payload)
+            (stamp, stored_version), body = codec.unframe(payload)
             if stamp != _stamp() or stored_version != version:
                 LOG.debug("pack cache entry %s is from another advisor version; reloading", path)
                 return None
@@ -114,7 +114,8 @@ class PackCache:
             return
         import tempfile  # only to write: a start that reads its entry never needs it
 
-        payload = marshal.dumps((_stamp(), pack.version, codec.dumps(pack, folder=str(folder))))
+        stamp = codec.frame(marshal.dumps((_stamp(), pack.version)))
+        payload = stamp + codec.dumps(pack, folder=str(folder))
         tag = hmac.new(key, payload, hashlib.sha256).digest()
         try:
             self.entries.mkdir(mode=0o700, parents=True, exist_ok=True)
