@@ -15,14 +15,14 @@ The YAML parser and lint are imported only when the cache does not have the vers
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bot.errors import LintFailed, PackError, PackFileError, PackNotLoaded
 from bot.pack.archive import PackArchive, StoredPack
-from bot.pack.cache import PackCache
+from bot.pack.cache import PackCache, folder_state
 from bot.pack.files import content_version, read_pack_files
 from bot.pack.findings import Finding
 from bot.pack.model import Location, Pack
@@ -42,13 +42,24 @@ def check_pack(folder: Path, *, cache: PackCache | None = None) -> CheckedPack:
     """Read, parse and lint `folder` (or find its version in `cache`); raises PackFileError or
     LintFailed, changing nothing.
 
-    Pure CPU and file reads, so a running bot calls it on a worker thread.
+    Pure CPU and file reads, so a running bot calls it on a worker thread. With a cache, a
+    folder whose files `stat` the same as when they were last hashed is not read at all
+    (bot/pack/cache.py `FolderState`); its files are read when something asks for them.
     """
+    state = folder_state(folder) if cache is not None else None
+    if cache is not None and state is not None:
+        known = cache.folder_version(state)
+        cached = cache.get(known, folder=folder) if known is not None else None
+        if cached is not None:
+            return CheckedPack(cached, FilesOnDisk(folder, cached.version))
     raw, findings = read_pack_files(folder)
     errors = [f for f in findings if f.is_error]
     if raw is not None and not errors and cache is not None:
-        cached = cache.get(content_version(raw), folder=folder)
+        version = content_version(raw)
+        cached = cache.get(version, folder=folder)
         if cached is not None:
+            if state is not None:
+                cache.remember_folder(state, version)
             return CheckedPack(cached, raw)
     from bot.pack.lint import lint_pack
     from bot.pack.loader import parse_pack
@@ -65,7 +76,47 @@ def check_pack(folder: Path, *, cache: PackCache | None = None) -> CheckedPack:
         raise LintFailed(folder, lint_errors)
     if cache is not None:
         cache.put(pack, folder=folder)
+        if state is not None and raw is not None:
+            cache.remember_folder(state, pack.version)
     return CheckedPack(pack, dict(raw or {}))
+
+
+class FilesOnDisk(Mapping[str, bytes]):
+    """The files of a pack version that a start found in the cache without reading them: read
+    (once) when first asked for, which a start only does to keep a version the store lacks.
+
+    Raises PackFileError if they no longer hash to the version (edited since the start), so
+    the bytes of another version are never kept under this one's name.
+    """
+
+    def __init__(self, folder: Path, version: str) -> None:
+        self.folder = folder
+        self.version = version
+        self._files: dict[str, bytes] | None = None
+
+    def _read(self) -> dict[str, bytes]:
+        if self._files is None:
+            raw, findings = read_pack_files(self.folder)
+            if raw is None or any(f.is_error for f in findings) or content_version(raw) != self.version:
+                raise PackFileError(
+                    self.folder,
+                    1,
+                    1,
+                    "E003",
+                    f"the pack changed while the advisor started (it was version {self.version[:8]});"
+                    " start it again to serve the new version",
+                )
+            self._files = raw
+        return self._files
+
+    def __getitem__(self, name: str) -> bytes:
+        return self._read()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 def pack_from_archive(stored: StoredPack, *, cache: PackCache | None = None) -> Pack | None:
