@@ -8,7 +8,10 @@ Acknowledgements go first: the platform waits 3 seconds for one and then shows t
 error, while a reply may take its time (a response_url takes replies for 30 minutes). Requests
 being acknowledged are counted (`acknowledging`), and work after an ack waits at its
 checkpoints (`after_acks`) while any is, so under load the acks do not queue behind the
-engine, the rendering and the replies of earlier requests on the one event loop.
+engine, the rendering and the replies of earlier requests on the one event loop. When the last
+acknowledgement is done, the waiting work is let go one piece per turn of the loop, not all at
+once: fifty replies released together would run back to back (tens of milliseconds) before the
+loop read the next request, which is the very wait the checkpoints are there to spare it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class InFlight:
         self._acking = 0
         self._waiting: dict[asyncio.Future[None], None] = {}
         """Checkpoints waiting for the acknowledgements in progress, in arrival order."""
+        self._release_due: asyncio.Handle | None = None
+        """The next checkpoint's release, on the loop's next turn."""
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -53,10 +58,20 @@ class InFlight:
             yield
         finally:
             self._acking -= 1
-            if not self._acking:
-                waiting, self._waiting = self._waiting, {}
-                for waiter in waiting:
-                    _wake(waiter)
+            if not self._acking and self._release_due is None:
+                self._release()
+
+    def _release(self) -> None:
+        """Let the longest-waiting checkpoint go, and the next one on the following turn, while
+        nothing is being acknowledged (a request that arrives meanwhile stops the releases)."""
+        self._release_due = None
+        while self._waiting and not self._acking:
+            waiter = next(iter(self._waiting))
+            del self._waiting[waiter]
+            if not waiter.done():  # else its bound ran out: it is on its way already
+                waiter.set_result(None)
+                self._release_due = asyncio.get_running_loop().call_soon(self._release)
+                return
 
     async def after_acks(self) -> None:
         """A checkpoint in work after an ack: returns at once unless requests are being

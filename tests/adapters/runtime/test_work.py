@@ -55,3 +55,26 @@ async def test_a_checkpoint_cancelled_at_shutdown_leaves_nothing_behind() -> Non
         checkpoint.cancel()
         await asyncio.gather(checkpoint, return_exceptions=True)
         assert work.held == 0
+
+
+async def test_held_work_goes_one_piece_per_turn_so_a_request_arriving_meanwhile_goes_first() -> None:
+    """Fifty replies let go at once would run back to back before the loop read the next
+    request; one per turn, a request that arrives meanwhile holds the rest again."""
+    work = InFlight(yield_bound=60)
+    done: list[int] = []
+
+    async def reply(n: int) -> None:
+        await work.after_acks()
+        done.append(n)
+
+    with work.acknowledging():
+        tasks = [asyncio.create_task(reply(n)) for n in range(50)]
+        await _turns()
+        assert work.held == 50
+    await asyncio.sleep(0)  # the first reply runs; the next is let go for the following turn
+    with work.acknowledging():  # a request arrives
+        await _turns()
+        assert len(done) <= 2, "the held replies ran ahead of the request's acknowledgement"
+        assert work.held >= 48
+    await asyncio.gather(*tasks)
+    assert done == list(range(50)), "in the order they were held"
