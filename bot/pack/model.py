@@ -31,6 +31,8 @@ NOWHERE = Location("?", 0, 0)
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """A reference a claim cites: every fact in a pack carries one."""
+
     id: str
     url: str
     title: str
@@ -48,6 +50,8 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Companion:
+    """A library a subject is usually paired with, and why."""
+
     name: str
     why: str
     sources: tuple[str, ...]
@@ -58,6 +62,8 @@ class Companion:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
+    """A framework the pack can recommend, with what it is best for."""
+
     id: str
     name: str
     summary: Claim
@@ -78,6 +84,8 @@ class Subject:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """Points an option gives a subject (or takes away), with its sources."""
+
     subject: str
     weight: int
     reason: str
@@ -87,6 +95,8 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Option:
+    """One answer to a question: where it leads and the evidence it adds."""
+
     id: str
     label: str
     next: str
@@ -99,6 +109,8 @@ class Option:
 
 @dataclass(frozen=True, slots=True)
 class Question:
+    """A step of the decision tree: its prompt, why it is asked and its options."""
+
     id: str
     prompt: str
     why: str
@@ -121,6 +133,8 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
+    """A walk with its expected top pick, checked by lint so an edit can't silently flip advice."""
+
     name: str
     answers: tuple[tuple[str, str], ...]
     expect_top: str
@@ -137,6 +151,8 @@ class Scenario:
 
 @dataclass(frozen=True, slots=True)
 class Pack:
+    """A loaded, linted knowledge pack: questions, subjects and sources, immutable."""
+
     id: str
     title: str
     description: str
