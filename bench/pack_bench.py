@@ -42,6 +42,9 @@ from bot.store.sqlite import SqliteStore  # noqa: E402
 
 REAL = ROOT / "knowledge" / "python-web"
 RUNS = 5
+START_RUNS = 15
+"""Starts of `advisor chat` timed, as in chat_bench.py: a start is ~0.2 s, and five samples of
+it on a shared machine gave medians 0.08 s apart from one run to the next."""
 
 
 def generate(folder: Path, questions: int, subjects: int = 12) -> None:
@@ -189,7 +192,7 @@ def main() -> None:
         start_seconds(REAL, Path(tmp), Path(tmp) / "warm", "warm")  # bytecode written once
         cold_start = start_seconds(big_folder, Path(tmp), cache, "cold")
         seconds, bares, imports = [], [], []
-        for i in range(max(runs, 5)):  # interleaved, so a neighbour's load falls on all alike
+        for i in range(5 if args.quick else START_RUNS):  # interleaved: a neighbour's load falls on all alike
             imports.append(python_start("import yaml, aiosqlite"))
             seconds.append(start_seconds(big_folder, Path(tmp), cache, f"again{i}"))
             bares.append(python_start("pass"))
