@@ -5,6 +5,7 @@ Team replies are in render_team.py, so `advisor chat` never imports the team cod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from adapters.console.style import PLAIN, Style
@@ -24,6 +25,7 @@ from bot.personal import replies
 from bot.personal.replies import Notice, QuestionReply
 
 if TYPE_CHECKING:  # the reports and a result's types: the first question is printed without them
+    from bot.pack.model import Companion
     from bot.personal.replies import RankingReply, Reply, ResultReply, StatusReply, WhyReply
     from bot.ranking import AnswerPoints, Recommendation
 
@@ -72,6 +74,19 @@ def _runner_up_gap(rec: Recommendation) -> str:
     return gap + (f'; widest gap: "{widest.answer}" ({signed(widest.gap)})' if widest else "")
 
 
+def next_steps(companions: Sequence[Companion], notes: Sequence[str]) -> list[str]:
+    """What to start with beside the pick, and what would firm the choice up: the same lines
+    under a person's result and a team's."""
+    lines = []
+    if companions:
+        lines.append("Start with:")
+        lines += [f"  * {c.name}: {c.why}" for c in companions]
+    if notes:
+        lines.append("To firm this up:")
+        lines += [f"  ? {note}" for note in notes]
+    return lines
+
+
 def render_recommendation(
     title: str,
     rec: Recommendation,
@@ -108,12 +123,7 @@ def render_recommendation(
             lines.append(f"  Reconsider if this matters most: {reason.text}")
         for line in reconsider_when[:2]:
             lines.append(f"  Choose it instead for: {line}")
-    if rec.companions:
-        lines.append("Start with:")
-        lines += [f"  * {c.name}: {c.why}" for c in rec.companions]
-    if rec.notes:
-        lines.append("To firm this up:")
-        lines += [f"  ? {note}" for note in rec.notes]
+    lines += next_steps(rec.companions, rec.notes)
     others = ", ".join(f"{s.name} {s.points}" for s in rec.ranking[2:])
     if others:
         lines.append(f"The others: {others}")

@@ -3,6 +3,7 @@ chat never imports the team code)."""
 
 from __future__ import annotations
 
+from adapters.console.render import next_steps
 from bot.team.replies import TeamClosedReply, TeamQuestionReply, TeamReply, TeamResultReply
 from bot.team.scoring import TeamReason, number_text, points_text
 from bot.team.tally import OptionCount, Tally
@@ -87,12 +88,7 @@ def render_team_ranking(reply: TeamResultReply) -> str:
         lines += [f"  Choose it instead for: {line}" for line in reply.reconsider_when[:2]]
         if reply.swing is not None:
             lines.append(f"  {reply.swing.describe()}")
-    if ranking.companions:
-        lines.append("Start with:")
-        lines += [f"  * {c.name}: {c.why}" for c in ranking.companions]
-    if ranking.notes:
-        lines.append("To firm this up:")
-        lines += [f"  ? {note}" for note in ranking.notes]
+    lines += next_steps(ranking.companions, ranking.notes)
     others = ", ".join(f"{s.name} {number_text(s.points)}" for s in ranking.ranking[2:6])
     if others:
         lines.append(f"Also ranked: {others}")

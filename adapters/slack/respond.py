@@ -74,7 +74,7 @@ class Responder:
                     response_type=response_type, replace_original=replace_original, **message.as_kwargs()
                 )
                 return
-            body: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
+            body = message.as_kwargs()
             if response_type is not None:
                 body["response_type"] = response_type
             if replace_original is not None:

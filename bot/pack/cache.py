@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -81,8 +82,6 @@ so an edit while they are read makes the next start hash them again."""
 def folder_state(folder: Path) -> FolderState | None:
     """`folder` as `stat` sees it, or None when it can't be trusted that way: a link among its
     entries (what it points to may change unseen), a file changed moments ago, an error."""
-    import time
-
     settled = time.time_ns() - SETTLED_NS
     try:
         root = folder.resolve(strict=True)
