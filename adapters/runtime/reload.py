@@ -96,7 +96,7 @@ class PackWatcher:
         registry.install(checked, folder=self.folder)
         try:
             await registry.keep_current(advisor, now=self.runtime.clock())
-        except StoreError as error:
+        except (StoreError, PackError) as error:
             LOG.warning(
                 "pack %s version %s serves, but could not be kept in the store: %s",
                 advisor,
@@ -134,5 +134,7 @@ class PackWatcher:
         self._since_served = 0.0
         try:
             await self.services.registry.keep_current(self.services.advisor, now=self.runtime.clock())
-        except StoreError as error:
-            LOG.debug("could not note the served pack version: %s", error)
+        except (StoreError, PackError) as error:
+            # PackError: the version had left the store and its files have changed on disk
+            # since the start (registry.FilesOnDisk); the watcher's next poll loads the new ones.
+            LOG.warning("could not note the served pack version in the store: %s", error)
